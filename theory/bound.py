@@ -1,0 +1,191 @@
+"""`Bound`: one convergence guarantee as data (SymPy expression + metadata + fast numerics)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+import sympy as sp
+
+from .symbols import ALLOWED, k
+
+Quantity = Literal["dist", "dist_sq", "gap", "n", "work"]
+QUANTITIES: dict[str, str] = {
+    "dist": "||x_k - x*||",
+    "dist_sq": "||x_k - x*||^2",
+    "gap": "f(x_k) - f*",
+    "n": "number of components n",
+    "work": "component-gradient evaluations",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: what is done, and (optionally) the expression it yields."""
+
+    text: str
+    expr: sp.Basic | None = None
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A closed-form guarantee `quantity(k) <= expr` (or `>=` for a lower bound).
+
+    `iterations` is k(eps): the real solution of expr(k) = eps, solved by SymPy; the
+    smallest integer iteration count it guarantees is `k_eps` (its ceiling, clipped to `k_min`).
+    """
+
+    id: str
+    title: str
+    quantity: Quantity
+    expr: sp.Expr
+    source: str
+    derivation: tuple[Step, ...]
+    hyperparameters: Mapping[str, sp.Expr | str] = field(default_factory=dict)
+    assumptions: tuple[str, ...] = ()
+    iterations: sp.Expr | None = None
+    in_expectation: bool = False
+    asymptotic: bool = False
+    tight: bool = False
+    direction: Literal["upper", "lower"] = "upper"
+    k_min: int = 0
+    validity: str | None = None
+    derived: Mapping[str, sp.Expr] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        used = set()
+        for e in (self.expr, self.iterations, *self.derived.values(), *self.hyperparameters.values()):
+            if isinstance(e, sp.Basic):
+                used |= {s.name for s in e.free_symbols}
+        if unknown := used - set(ALLOWED):
+            raise ValueError(f"bound {self.id!r} uses symbols outside the catalogue: {sorted(unknown)}")
+        if self.quantity not in QUANTITIES:
+            raise ValueError(f"bound {self.id!r}: quantity {self.quantity!r} not in {sorted(QUANTITIES)}")
+
+    # ---- numerics ---------------------------------------------------------------------------
+    @cached_property
+    def parameters(self) -> tuple[str, ...]:
+        """Names of the symbols the bound depends on (sorted), the arguments of `evaluate`."""
+        return tuple(sorted(s.name for s in self.expr.free_symbols))
+
+    @cached_property
+    def _fn(self) -> Callable[..., Any]:
+        return _lambdify(self.expr, self.parameters)
+
+    @cached_property
+    def _k_fn(self) -> Callable[..., Any] | None:
+        if self.iterations is None:
+            return None
+        names = tuple(sorted(s.name for s in self.iterations.free_symbols))
+        return _lambdify(self.iterations, names), names
+
+    def evaluate(self, **values: Any) -> np.ndarray:
+        """Vectorised value of the bound; arguments broadcast like NumPy arrays."""
+        return np.asarray(self._fn(*_args(self.id, self.parameters, values)), dtype=float)
+
+    __call__ = evaluate
+
+    def k_eps(self, eps: Any, **values: Any) -> np.ndarray:
+        """Smallest integer k >= k_min from which the bound guarantees `quantity <= eps` (vectorised).
+
+        Returned as floats: `inf` where the bound never reaches eps (e.g. below an SGD noise floor).
+
+        For a lower bound: the smallest k at which the lower bound allows eps, i.e. no method can
+        guarantee eps in fewer iterations.
+        """
+        if self._k_fn is None:
+            raise ValueError(f"bound {self.id!r} has no iteration count (it bounds {self.quantity!r})")
+        fn, names = self._k_fn
+        eps_arr = np.asarray(eps, dtype=float)
+        vals = dict(values, eps=eps_arr)
+        with np.errstate(all="ignore"):
+            real = np.asarray(fn(*_args(self.id, names, vals)), dtype=float)
+            # Round-off just above an integer (3.0000000000000004) must not cost an extra iteration.
+            near = np.abs(real - np.round(real)) < 1e-9 * np.maximum(1.0, np.abs(real))
+        real = np.where(near, np.round(real), real)
+        # NaN/-inf: no real crossing (the bound never exceeds eps from k_min on, or never reaches it);
+        # the checks below tell the two apart.
+        cand = np.maximum(np.ceil(np.where(np.isfinite(real), real, self.k_min)), self.k_min)
+        bvals = {nm: v for nm, v in vals.items() if nm in self.parameters}
+        out = np.full(np.broadcast(cand, *bvals.values()).shape, np.inf)
+        tol = 1 + 1e-9
+        for extra in (0, 1):  # +1 absorbs round-off in the closed form, and 0**0 = 1 at kappa = 1
+            kk = np.broadcast_to(cand + extra, out.shape)
+            with np.errstate(all="ignore"):
+                ok = self.evaluate(**dict(bvals, k=kk)) <= eps_arr * tol
+            out = np.where(np.isinf(out) & ok, kk, out)
+        # A bound that settles above eps (an SGD noise floor) never guarantees it.
+        with np.errstate(all="ignore"):
+            limit = self.evaluate(**dict(bvals, k=np.full(out.shape, 1e15)))
+        return np.where(limit <= eps_arr * tol, out, np.inf)
+
+    # ---- serialisation ------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        def s(e: Any) -> str:
+            return sp.sstr(e) if isinstance(e, sp.Basic) else str(e)
+
+        return {
+            "id": self.id,
+            "title": self.title,
+            "quantity": self.quantity,
+            "direction": self.direction,
+            "bound": s(self.expr),
+            "latex": sp.latex(self.expr),
+            "iterations": None if self.iterations is None else s(self.iterations),
+            "k_min": self.k_min,
+            "hyperparameters": {name: s(v) for name, v in self.hyperparameters.items()},
+            "assumptions": list(self.assumptions),
+            "validity": self.validity,
+            "in_expectation": self.in_expectation,
+            "asymptotic": self.asymptotic,
+            "tight": self.tight,
+            "source": self.source,
+            "derived": {name: s(v) for name, v in self.derived.items()},
+            "notes": list(self.notes),
+        }
+
+
+def _lambdify(expr: sp.Expr, names: tuple[str, ...]) -> Callable[..., Any]:
+    syms = [ALLOWED[nm] for nm in names]
+    # scipy provides lambertw (heavy ball's k(eps), the work crossover); take its real part.
+    modules = [{"LambertW": _lambertw}, "numpy"]
+    return sp.lambdify(syms, expr, modules=modules)
+
+
+def _lambertw(z: Any, branch: int = 0) -> Any:
+    """Real LambertW on the given branch; NaN where that branch is not real."""
+    from scipy.special import lambertw
+
+    w = lambertw(np.asarray(z, dtype=float), int(branch))
+    return np.where(np.abs(w.imag) <= 1e-12 * np.maximum(1.0, np.abs(w.real)), w.real, np.nan)
+
+
+def _args(bound_id: str, names: tuple[str, ...], values: Mapping[str, Any]) -> list[np.ndarray]:
+    missing = [nm for nm in names if nm not in values]
+    extra = [nm for nm in values if nm not in names]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing {missing}")
+        if extra:
+            parts.append(f"unexpected {extra}")
+        raise TypeError(f"bound {bound_id!r} takes {list(names)}: " + ", ".join(parts))
+    out = []
+    for nm in names:
+        arr = np.asarray(values[nm], dtype=float)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"bound {bound_id!r}: {nm} must be finite, got {values[nm]!r}")
+        if nm == "k" and np.any(arr < 0):
+            raise ValueError(f"bound {bound_id!r}: k must be >= 0, got {values[nm]!r}")
+        if nm != "k" and np.any(arr <= 0):
+            raise ValueError(f"bound {bound_id!r}: {nm} must be > 0, got {values[nm]!r}")
+        out.append(arr)
+    if "L" in values and "mu" in values and np.any(np.asarray(values["mu"]) > np.asarray(values["L"])):
+        raise ValueError(f"bound {bound_id!r}: need mu <= L, got mu={values['mu']!r}, L={values['L']!r}")
+    return out
+
