@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,7 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import sympy as sp
 
-from .symbols import ALLOWED, k
+from .symbols import ALLOWED
 
 Quantity = Literal["dist", "dist_sq", "gap", "n", "work"]
 QUANTITIES: dict[str, str] = {
@@ -51,7 +50,7 @@ class Bound:
     in_expectation: bool = False
     asymptotic: bool = False
     tight: bool = False
-    direction: Literal["upper", "lower"] = "upper"
+    direction: Literal["upper", "lower", "threshold"] = "upper"  # threshold: a crossover, not a bound
     k_min: int = 0
     validity: str | None = None
     derived: Mapping[str, sp.Expr] = field(default_factory=dict)
@@ -108,6 +107,8 @@ class Bound:
             # Round-off just above an integer (3.0000000000000004) must not cost an extra iteration.
             near = np.abs(real - np.round(real)) < 1e-9 * np.maximum(1.0, np.abs(real))
         real = np.where(near, np.round(real), real)
+        if "k" not in self.parameters:  # work bounds: a function of eps only, no k to check against
+            return np.where(np.isfinite(real), np.maximum(np.ceil(real), self.k_min), np.inf)
         # NaN/-inf: no real crossing (the bound never exceeds eps from k_min on, or never reaches it);
         # the checks below tell the two apart.
         cand = np.maximum(np.ceil(np.where(np.isfinite(real), real, self.k_min)), self.k_min)
@@ -123,6 +124,15 @@ class Bound:
         with np.errstate(all="ignore"):
             limit = self.evaluate(**dict(bvals, k=np.full(out.shape, 1e15)))
         return np.where(limit <= eps_arr * tol, out, np.inf)
+
+    def evaluate_derived(self, name: str, **values: Any) -> np.ndarray:
+        """Vectorised value of a derived quantity (e.g. "lr_opt", "noise_floor", "eps_gd_wins")."""
+        if name not in self.derived:
+            raise KeyError(f"bound {self.id!r} derives {sorted(self.derived)}, not {name!r}")
+        expr = self.derived[name]
+        names = tuple(sorted(s.name for s in expr.free_symbols))
+        with np.errstate(all="ignore"):
+            return np.asarray(_lambdify(expr, names)(*_args(self.id, names, values)), dtype=float)
 
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -165,6 +175,9 @@ def _lambertw(z: Any, branch: int = 0) -> Any:
     return np.where(np.abs(w.imag) <= 1e-12 * np.maximum(1.0, np.abs(w.real)), w.real, np.nan)
 
 
+NONNEGATIVE = {"k", "sigma", "R", "Delta0"}  # may be 0 (zero noise, start at x*); the rest must be > 0
+
+
 def _args(bound_id: str, names: tuple[str, ...], values: Mapping[str, Any]) -> list[np.ndarray]:
     missing = [nm for nm in names if nm not in values]
     extra = [nm for nm in values if nm not in names]
@@ -180,9 +193,9 @@ def _args(bound_id: str, names: tuple[str, ...], values: Mapping[str, Any]) -> l
         arr = np.asarray(values[nm], dtype=float)
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"bound {bound_id!r}: {nm} must be finite, got {values[nm]!r}")
-        if nm == "k" and np.any(arr < 0):
-            raise ValueError(f"bound {bound_id!r}: k must be >= 0, got {values[nm]!r}")
-        if nm != "k" and np.any(arr <= 0):
+        if nm in NONNEGATIVE and np.any(arr < 0):
+            raise ValueError(f"bound {bound_id!r}: {nm} must be >= 0, got {values[nm]!r}")
+        if nm not in NONNEGATIVE and np.any(arr <= 0):
             raise ValueError(f"bound {bound_id!r}: {nm} must be > 0, got {values[nm]!r}")
         out.append(arr)
     if "L" in values and "mu" in values and np.any(np.asarray(values["mu"]) > np.asarray(values["L"])):

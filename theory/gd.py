@@ -106,7 +106,6 @@ def gd_strongly_convex() -> Bound:
 def gd_convex() -> Bound:
     # Per step with h = 1/L: the descent lemma f(x+) <= f(x) - g^2/(2L) and convexity
     # f(x) - f* <= <grad f(x), x - x*> give f(x+) - f* <= L/2 (r_k^2 - r_{k+1}^2).
-    gap_next, rk, rk1 = sp.symbols("delta_next r_k r_next", nonnegative=True)
     j, K = sp.symbols("j K", integer=True, positive=True)
     rr = sp.Function("r")
     telescoped = sp.Sum(L / 2 * (rr(j - 1) ** 2 - rr(j) ** 2), (j, 1, K)).doit()

@@ -1,6 +1,7 @@
 """Polyak's heavy ball on quadratics: x_{k+1} = x_k - alpha grad f(x_k) + beta (x_k - x_{k-1}), x_{-1} = x_0.
 
-heavy_ball.quadratic  with Polyak's alpha = 4/(sqrt L + sqrt mu)^2, beta = q^2, q = (sqrt L - sqrt mu)/(sqrt L + sqrt mu):
+heavy_ball.quadratic  with Polyak's alpha = 4/(sqrt L + sqrt mu)^2, beta = q^2,
+                      q = (sqrt L - sqrt mu)/(sqrt L + sqrt mu):
                       ||x_k - x*|| <= (1 + (1 + q) k) q^k R for EVERY k, attained when x_0 - x* is an
                       eigenvector of the eigenvalue L. q^k alone is only the asymptotic rate.
 """

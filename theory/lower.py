@@ -59,7 +59,7 @@ def lower_strongly_convex() -> Bound:
     kap = sp.Symbol("kappa", positive=True)
     # Worst function on l2: (L-mu)/8 (x_1^2 + sum (x_i - x_{i+1})^2 - 2 x_1) + mu/2 ||x||^2.
     # Interior optimality: -x_{i-1} + 2 x_i - x_{i+1} + 4/(kappa-1) x_i = 0, tried with x_i = q^i:
-    char = sp.expand((-1 + (2 + 4 / (kap - 1)) * qs - qs**2))
+    char = sp.expand(-1 + (2 + 4 / (kap - 1)) * qs - qs**2)
     roots = sp.solve(char, qs)
     q_kappa = [r for r in roots if r.subs(kap, 4) < 1]
     assert len(q_kappa) == 1

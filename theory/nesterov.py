@@ -12,7 +12,7 @@ import sympy as sp
 
 from .bound import Bound, Step
 from .solve import solve_k
-from .symbols import L, R, Delta0, eps, k, mu
+from .symbols import Delta0, L, R, eps, k, mu
 
 t, z, lam = sp.Symbol("t", positive=True), sp.Symbol("z"), sp.Symbol("lambda", positive=True)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .bound import Bound, Step
-from .gd import distance_step, g, r
+from .gd import distance_step
 from .solve import solve_k
 from .symbols import L, R, b, eps, eta, k, mu, sigma
 
@@ -30,14 +30,15 @@ SOURCE_ONE_STEP = (
 
 def _constant_step(noise_var: sp.Expr) -> tuple[sp.Expr, sp.Expr, list[Step]]:
     """Solve the one-step recursion a_{k+1} = (1 - eta mu)^2 a_k + eta^2 * noise_var, a_0 = R^2."""
-    one_step, coeff_g, contracted, factor = distance_step(eta)
+    one_step, _, contracted, factor = distance_step(eta)
     noisy = one_step + eta**2 * sp.Symbol("V", positive=True)
     rho_s = sp.Symbol("rho", positive=True)  # rho = (1 - eta mu)^2, kept opaque for rsolve
     solution = sp.rsolve(a(k + 1) - rho_s * a(k) - eta**2 * noise_var, a(k), {a(0): R**2})
     floor = sp.factor(eta**2 * noise_var / (1 - factor**2))
-    rho = factor**2
-    expr = rho**k * R**2 + (1 - rho**k) * floor
-    assert sp.simplify(sp.expand(solution.subs(rho_s, rho) - expr)) == 0
+    # (1 - eta mu)^(2k), not ((1 - eta mu)^2)^k, which SymPy would rewrite with |1 - eta mu|:
+    # eta <= 2/(mu+L) <= 1/mu keeps 1 - eta mu >= 0.
+    expr = factor ** (2 * k) * R**2 + (1 - factor ** (2 * k)) * floor
+    assert sp.simplify(solution.subs(rho_s, factor**2).subs(k, 7) - expr.subs(k, 7)) == 0
     steps = [
         Step("E||x+ - x*||^2 = ||x - x*||^2 - 2 eta <grad f, x - x*> + eta^2 ||grad f||^2 + eta^2 V with "
              "V = E||g - grad f||^2; after the interpolation inequality (as for GD):", noisy),
@@ -72,7 +73,7 @@ def sgd_minibatch() -> Bound:
     # b i.i.d. samples (with replacement): the variance of their mean is sigma^2 / b.
     expr, floor, steps = _constant_step(sigma**2 / b)
     lr_for_eps = sp.solve(sp.Eq(floor, eps / 2), eta)
-    lr_for_eps = [s for s in lr_for_eps if s.subs({eps: 1, b: 1, mu: 1, sigma: 1}) > 0][0]
+    lr_for_eps = next(s for s in lr_for_eps if s.subs({eps: 1, b: 1, mu: 1, sigma: 1}) > 0)
     lr_max = 2 / (mu + L)
     b_crit = sp.solve(sp.Eq(lr_for_eps, lr_max), b)[0]
     return Bound(

@@ -20,6 +20,7 @@ def solve_k(expr: sp.Expr, target: sp.Expr = eps) -> sp.Expr:
     sols = [s.subs({v: base for base, v in names.items()})
             for s in sp.solve(sp.Eq(expr.subs(names), target), k)]
     point = {ALLOWED[nm]: v for nm, v in SAMPLE.items()}
+    point.update({s: 0.37 for s in expr.free_symbols if s.name not in SAMPLE})  # e.g. a rate q in (0, 1)
     real = [s for s in sols if not s.has(sp.I) and complex(s.subs(point).evalf()).imag == 0]
     if len(real) != 1:
         raise RuntimeError(f"expected one real solution of {expr} = {target} for k, got {sols}")
