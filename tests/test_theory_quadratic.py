@@ -115,7 +115,7 @@ def test_heavy_ball_bound_holds_for_every_k_and_is_attained(mu, L):
 
 
 def test_heavy_ball_fails_on_the_lessard_recht_packard_function():
-    from ratecheck.theory.heavy_ball import LRP_COUNTEREXAMPLE as lrp
+    (lrp,) = get("heavy_ball.quadratic").counterexamples  # recorded as data in the registry
 
     mu, L = lrp["mu"], lrp["L"]
 

@@ -55,6 +55,9 @@ class Bound:
     validity: str | None = None
     derived: Mapping[str, sp.Expr] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # Known instances inside the stated function class *without* the bound's extra assumption on which the
+    # method fails (data, reproducible by simulation), e.g. heavy ball on a non-quadratic function.
+    counterexamples: tuple[Mapping[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         used = set()
@@ -157,6 +160,7 @@ class Bound:
             "source": self.source,
             "derived": {name: s(v) for name, v in self.derived.items()},
             "notes": list(self.notes),
+            "counterexamples": [dict(c) for c in self.counterexamples],
         }
 
 

@@ -102,6 +102,10 @@ def print_bound(bd: Bound, latex: bool = False, console: Console | None = None) 
             console.print(f"{k} = {_expr(v, latex)}", markup=False)
     for note in bd.notes:
         console.print(f"note: {note}", markup=False)
+    for ce in bd.counterexamples:
+        console.rule("counterexample")
+        for key, val in ce.items():
+            console.print(f"{key}: {val}", markup=False)
 
 
 def _indent(text: str) -> str:

@@ -21,7 +21,7 @@ e = sp.Function("e")
 
 # Lessard, Recht & Packard (2016), Sec. 4.6: a 1-D, 1-strongly convex, 25-smooth piecewise quadratic
 # (so mu = 1, L = 25) on which heavy ball with Polyak's parameters cycles from x_0 = 3.3.
-LRP_COUNTEREXAMPLE = {
+LRP_COUNTEREXAMPLE: dict[str, object] = {
     "mu": 1.0,
     "L": 25.0,
     "grad": "25 x for x < 1;  x + 24 for 1 <= x < 2;  25 x - 24 for x >= 2",
@@ -99,9 +99,10 @@ def heavy_ball_quadratic() -> Bound:
         derived={"rate_asymptotic": q, "spectral_radius": q},
         notes=(
             "q^k R alone is violated: at k = 1 the worst case is (2 + q) q R > q R (see tests).",
-            "Lessard-Recht-Packard counterexample (data): " + "; ".join(f"{a}: {b}" for a, b in
-                                                                          LRP_COUNTEREXAMPLE.items()),
+            "Not for non-quadratic f: see counterexamples (Lessard, Recht & Packard 2016, Sec. 4.6).",
         ),
+        counterexamples=(dict(LRP_COUNTEREXAMPLE, source="Lessard, Recht & Packard (2016), SIAM J. Optim. "
+                                                          "26(1), Sec. 4.6"),),
     )
 
 
