@@ -1,0 +1,247 @@
+"""Counted first-order oracles: what an optimizer under test is allowed to see of a `Problem`.
+
+`CountedOracle(problem)` hands out four callables and nothing else of the problem:
+
+    grad(x)                   full gradient                          counts 1 full gradient
+    grad_i(x, idx)            mean of grad f_i over the 1-D int idx  counts len(idx) component gradients
+    grad_i_batched(X, IDX)    row-wise grad_i, X (R, d), IDX (R, b)  counts R*b component gradients
+    value(x)                  f(x)                                   counts 1 value
+plus the sizes n and d. Each call is validated (shape, finiteness, integer in-range non-empty indices)
+and rejected with `OracleCallError` (a ValueError) saying what was expected. Results are fresh arrays.
+
+Cost model (flops, documented per problem in `Problem.flops_*`): multiply-adds in matrix/vector products
+count 2 flops; elementwise work (subtractions, scalings, sigmoids) is not counted.
+    quadratic (dense H)      gradient = component = value: 2 d^2
+    least squares, logistic  component gradient: 4d; full gradient: 4nd (= n components); value: 2nd
+    flops = full * flops_grad + components * flops_component + values * flops_value
+`work` is the same spend in component-gradient units: components + n * full (the "work" of the theory).
+
+What is hidden, and its limits: the callables are plain closures over the problem's gradient functions,
+the counters and the log. They hold no reference to the Problem, x*, f*, the Hessian or the checker's
+constants, and `CountedOracle` keeps none either. But in-process hiding is best effort only: the data a
+gradient needs (e.g. A and b, or H and H x*) is reachable by introspection (`__closure__`, `gc`), and it
+determines x*. Real isolation (a separate process) is the grader's job, not this module's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from .problems import Problem
+
+_F64 = np.dtype(np.float64)
+_INTP = np.dtype(np.intp)
+_INF = float("inf")
+_NDARRAY = np.ndarray
+
+
+class OracleCallError(ValueError):
+    """A malformed oracle call: wrong shape, non-finite point, or bad indices."""
+
+
+class Query(NamedTuple):
+    """One logged oracle call (copies, so later mutation by the optimizer does not alter the log)."""
+
+    kind: str  # "grad", "grad_i", "grad_i_batched" or "value"
+    x: np.ndarray
+    idx: np.ndarray | None
+    result: np.ndarray | float
+
+
+class CountedOracle:
+    """The counted, validated view of a problem that an optimizer under test receives.
+
+    record=True logs every query (x, idx and result, copied) in `log`, to check update rules later.
+    """
+
+    def __init__(self, problem: Problem, *, record: bool = False) -> None:
+        if not isinstance(problem, Problem):
+            raise TypeError(f"CountedOracle needs a Problem, got {type(problem).__name__}")
+        self.n, self.d = problem.n, problem.d
+        self.flops_grad = problem.flops_grad
+        self.flops_component = problem.flops_component
+        self.flops_value = problem.flops_value
+        self._counts = counts = [0, 0, 0]  # full gradients, component gradients, values
+        self._log: list[Query] = []
+        log = self._log if record else None
+        self.grad = _make_grad(problem.grad, problem.d, counts, log)
+        self.grad_i = _make_grad_i(problem.grad_i, problem.n, problem.d, counts, log)
+        self.grad_i_batched = _make_grad_i_batched(problem.grad_i_batched, problem.n, problem.d, counts, log)
+        self.value = _make_value(problem.f, problem.d, counts, log)
+
+    @property
+    def full_gradients(self) -> int:
+        return self._counts[0]
+
+    @property
+    def component_gradients(self) -> int:
+        return self._counts[1]
+
+    @property
+    def values(self) -> int:
+        return self._counts[2]
+
+    @property
+    def work(self) -> int:
+        """Spend in component-gradient units: component gradients + n per full gradient."""
+        return self._counts[1] + self.n * self._counts[0]
+
+    @property
+    def flops(self) -> float:
+        full, comp, vals = self._counts
+        return full * self.flops_grad + comp * self.flops_component + vals * self.flops_value
+
+    @property
+    def log(self) -> tuple[Query, ...]:
+        return tuple(self._log)
+
+    def counts(self) -> dict[str, float]:
+        """A snapshot of every counter."""
+        return {"full_gradients": self.full_gradients, "component_gradients": self.component_gradients,
+                "values": self.values, "work": self.work, "flops": self.flops}
+
+    def reset(self) -> None:
+        """Zero the counters and clear the log."""
+        self._counts[:] = [0, 0, 0]
+        self._log.clear()
+
+    def __repr__(self) -> str:
+        return f"CountedOracle(n={self.n}, d={self.d}, {self.counts()})"
+
+
+# The fast paths below keep the per-call overhead to a few hundred nanoseconds: identity checks on
+# type/dtype, one BLAS dot for finiteness (x.x is finite iff every entry is, barring overflow, which
+# the slow path sorts out), and Python-level range checks on small index arrays.
+
+def _make_grad(fn: Callable, d: int, counts: list[int], log: list[Query] | None) -> Callable:
+    shape = (d,)
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        try:
+            ok = x.shape == shape and x.dtype is _F64 and x.dot(x) < _INF
+        except AttributeError:
+            ok = False
+        if not ok:
+            x = _as_point(x, shape, "grad(x)")
+        counts[0] += 1
+        g = fn(x)
+        if log is not None:
+            log.append(Query("grad", x.copy(), None, g.copy()))
+        return g
+
+    return grad
+
+
+def _make_grad_i(fn: Callable, n: int, d: int, counts: list[int], log: list[Query] | None) -> Callable:
+    shape = (d,)
+
+    def grad_i(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        try:
+            ok = x.shape == shape and x.dtype is _F64 and x.dot(x) < _INF
+        except AttributeError:
+            ok = False
+        if not ok:
+            x = _as_point(x, shape, "grad_i(x, idx)")
+        if type(idx) is not _NDARRAY or idx.dtype is not _INTP or idx.ndim != 1:
+            idx = _as_indices(idx, 1, "grad_i(x, idx)")
+        m = idx.size
+        if m == 1:  # the common SGD case: one Python comparison instead of two reductions
+            if not 0 <= idx.item() < n:
+                _bad_range(idx, n, "grad_i(x, idx)")
+        elif m <= 16:
+            lst = idx.tolist()
+            if not lst or min(lst) < 0 or max(lst) >= n:
+                _bad_range(idx, n, "grad_i(x, idx)")
+        elif idx.min() < 0 or idx.max() >= n:
+            _bad_range(idx, n, "grad_i(x, idx)")
+        counts[1] += m
+        g = fn(x, idx)
+        if log is not None:
+            log.append(Query("grad_i", x.copy(), idx.copy(), g.copy()))
+        return g
+
+    return grad_i
+
+
+def _make_grad_i_batched(fn: Callable, n: int, d: int, counts: list[int], log: list[Query] | None,
+                         ) -> Callable:
+    def grad_i_batched(X: np.ndarray, IDX: np.ndarray) -> np.ndarray:
+        where = "grad_i_batched(X, IDX)"
+        if not (type(X) is _NDARRAY and X.dtype is _F64 and X.ndim == 2 and X.shape[1] == d
+                and X.flags.c_contiguous and X.ravel().dot(X.ravel()) < _INF):
+            X = _as_points(X, d, where)
+        if type(IDX) is not _NDARRAY or IDX.dtype is not _INTP or IDX.ndim != 2 or not IDX.size:
+            IDX = _as_indices(IDX, 2, where)
+        if IDX.shape[0] != X.shape[0]:
+            raise OracleCallError(f"{where}: IDX must have one row per row of X ({X.shape[0]}), "
+                                  f"got shape {IDX.shape}")
+        if IDX.min() < 0 or IDX.max() >= n:
+            _bad_range(IDX, n, where)
+        counts[1] += IDX.size
+        G = fn(X, IDX)
+        if log is not None:
+            log.append(Query("grad_i_batched", X.copy(), IDX.copy(), G.copy()))
+        return G
+
+    return grad_i_batched
+
+
+def _make_value(fn: Callable, d: int, counts: list[int], log: list[Query] | None) -> Callable:
+    shape = (d,)
+
+    def value(x: np.ndarray) -> float:
+        x = _as_point(x, shape, "value(x)")
+        counts[2] += 1
+        v = float(fn(x))
+        if log is not None:
+            log.append(Query("value", x.copy(), None, v))
+        return v
+
+    return value
+
+
+def _as_point(x: object, shape: tuple[int], where: str) -> np.ndarray:
+    """The slow path: convert, then check shape and finiteness exactly (x.x may overflow for finite x)."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "iuf":
+        raise OracleCallError(f"{where}: x must be a real array of shape {shape}, got dtype {arr.dtype}")
+    if arr.shape != shape:
+        raise OracleCallError(f"{where}: x must have shape {shape}, got shape {arr.shape}")
+    arr = arr.astype(_F64, copy=False)
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise OracleCallError(f"{where}: x must be finite, got {arr[bad[0]]} at index {bad[0]}")
+    return arr
+
+
+def _as_points(X: object, d: int, where: str) -> np.ndarray:
+    arr = np.asarray(X)
+    if arr.ndim != 2 or arr.shape[1] != d or arr.dtype.kind not in "iuf":
+        raise OracleCallError(f"{where}: X must be a real array of shape (R, {d}), got {arr.dtype} {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=_F64)
+    if not np.isfinite(arr).all():
+        r, j = np.argwhere(~np.isfinite(arr))[0]
+        raise OracleCallError(f"{where}: X must be finite, got {arr[r, j]} at X[{r}, {j}]")
+    return arr
+
+
+def _as_indices(idx: object, ndim: int, where: str) -> np.ndarray:
+    arr = np.asarray(idx)
+    if arr.dtype.kind not in "iu":
+        what = "a 1-D integer array" if ndim == 1 else "an (R, b) integer array"
+        raise OracleCallError(f"{where}: idx must be {what} (e.g. from rng.integers), got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise OracleCallError(f"{where}: idx must have {ndim} dimension(s), got shape {arr.shape}")
+    if arr.size == 0:
+        raise OracleCallError(f"{where}: idx must be non-empty, got shape {arr.shape}")
+    return arr.astype(_INTP, copy=False) if arr.dtype.kind == "i" or arr.max() <= np.iinfo(_INTP).max else arr
+
+
+def _bad_range(idx: np.ndarray, n: int, where: str) -> None:
+    if idx.size == 0:
+        raise OracleCallError(f"{where}: idx must be non-empty")
+    bad = idx[(idx < 0) | (idx >= n)].ravel()
+    raise OracleCallError(f"{where}: indices must lie in [0, n) = [0, {n}), got {bad[0]}")

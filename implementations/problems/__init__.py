@@ -1,0 +1,33 @@
+"""Problems with exactly known constants (L, mu, L_max, sigma2_star, x*, f*), each a `Problem`.
+
+    quadratic(eigenvalues, rng)                      prescribed spectrum, random rotation
+    quadratic_spectrum(d, mu, L, rng, kind)          spectrum in [mu, L]: linear/uniform/geometric/extremes
+    quadratic_worst_case(d, mu, L, rng, which)       (problem, x0) pairs the linear-rate bounds are tight on
+    worst_case_start(problem, which, radius)         x0 - x* along an extreme eigenvector
+    noisy_quadratic(d, mu, L, sigma2, rng, n)        gradient noise of exactly known variance
+    least_squares(n, d, rng, noise, interpolating)   finite sum, strongly convex
+    least_squares_rank_deficient(n, d, rank, rng)    finite sum, convex with mu = 0
+    logistic(n, d, lam, rng)                         L2-regularised logistic regression
+    nesterov_worst_case(d, L, mu=0, active=None)     the lower-bound functions
+"""
+
+from ._base import Problem
+from .least_squares import least_squares, least_squares_rank_deficient
+from .logistic import logistic
+from .noisy import noisy_quadratic
+from .quadratic import quadratic, quadratic_spectrum, quadratic_worst_case, spectrum, worst_case_start
+from .worst_case import nesterov_worst_case
+
+__all__ = [
+    "Problem",
+    "least_squares",
+    "least_squares_rank_deficient",
+    "logistic",
+    "nesterov_worst_case",
+    "noisy_quadratic",
+    "quadratic",
+    "quadratic_spectrum",
+    "quadratic_worst_case",
+    "spectrum",
+    "worst_case_start",
+]
