@@ -113,15 +113,16 @@ class CountedOracle:
 
 
 # The fast paths below keep the per-call overhead to a few hundred nanoseconds: identity checks on
-# type/dtype, one BLAS dot for finiteness (x.x is finite iff every entry is, barring overflow, which
-# the slow path sorts out), and Python-level range checks on small index arrays.
+# shape/dtype, one BLAS dot for finiteness (sum(x) = x.1 is finite iff every entry is, barring an
+# overflow past 1e308 which the exact slow path sorts out; x.x would overflow, and warn, from 1e154),
+# and Python-level range checks on small index arrays.
 
 def _make_grad(fn: Callable, d: int, counts: list[int], log: list[Query] | None) -> Callable:
-    shape = (d,)
+    shape, ones = (d,), np.ones(d)
 
     def grad(x: np.ndarray) -> np.ndarray:
         try:
-            ok = x.shape == shape and x.dtype is _F64 and x.dot(x) < _INF
+            ok = x.shape == shape and x.dtype is _F64 and -_INF < x.dot(ones) < _INF
         except AttributeError:
             ok = False
         if not ok:
@@ -136,17 +137,16 @@ def _make_grad(fn: Callable, d: int, counts: list[int], log: list[Query] | None)
 
 
 def _make_grad_i(fn: Callable, n: int, d: int, counts: list[int], log: list[Query] | None) -> Callable:
-    shape = (d,)
+    shape, ones = (d,), np.ones(d)
 
     def grad_i(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
         try:
-            ok = x.shape == shape and x.dtype is _F64 and x.dot(x) < _INF
+            ok = (x.shape == shape and x.dtype is _F64 and idx.dtype is _INTP and idx.ndim == 1
+                  and -_INF < x.dot(ones) < _INF)
         except AttributeError:
             ok = False
         if not ok:
-            x = _as_point(x, shape, "grad_i(x, idx)")
-        if type(idx) is not _NDARRAY or idx.dtype is not _INTP or idx.ndim != 1:
-            idx = _as_indices(idx, 1, "grad_i(x, idx)")
+            x, idx = _as_point(x, shape, "grad_i(x, idx)"), _as_indices(idx, 1, "grad_i(x, idx)")
         m = idx.size
         if m == 1:  # the common SGD case: one Python comparison instead of two reductions
             if not 0 <= idx.item() < n:
@@ -171,7 +171,7 @@ def _make_grad_i_batched(fn: Callable, n: int, d: int, counts: list[int], log: l
     def grad_i_batched(X: np.ndarray, IDX: np.ndarray) -> np.ndarray:
         where = "grad_i_batched(X, IDX)"
         if not (type(X) is _NDARRAY and X.dtype is _F64 and X.ndim == 2 and X.shape[1] == d
-                and X.flags.c_contiguous and X.ravel().dot(X.ravel()) < _INF):
+                and np.isfinite(X).all()):
             X = _as_points(X, d, where)
         if type(IDX) is not _NDARRAY or IDX.dtype is not _INTP or IDX.ndim != 2 or not IDX.size:
             IDX = _as_indices(IDX, 2, where)
