@@ -1,0 +1,84 @@
+"""`check(optimizer, method=...)`: every property of a method, as one `Report`."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .config import Config, profile
+from .methods import METHODS, STOCHASTIC, settings_for
+from .properties import PER_METHOD, PER_SETTING
+from .report import PropertyResult, Report
+
+DETERMINISTIC_ONLY, STOCHASTIC_ONLY = {"bound"}, {"statistics"}
+
+
+def plan(method: str, properties: Iterable[str] | None = None,
+         settings: Iterable[str] | None = None) -> list[tuple[str, Any]]:
+    """The (property, setting or None) pairs `check` runs, in order."""
+    known = (*PER_SETTING, *PER_METHOD)
+    props = list(properties) if properties is not None else list(known)
+    if unknown := [p for p in props if p not in known]:
+        raise ValueError(f"unknown properties {unknown}; expected some of {list(known)}")
+    chosen = settings_for(method)
+    if settings is not None:
+        names = list(settings)
+        if unknown := [s for s in names if s not in {x.name for x in chosen}]:
+            raise ValueError(f"method {method!r} has no setting(s) {unknown}; "
+                             f"it has {[x.name for x in chosen]}")
+        chosen = tuple(s for s in chosen if s.name in names)
+    stochastic = method in STOCHASTIC
+    out: list[tuple[str, Any]] = []
+    for prop in props:
+        if prop in PER_SETTING:
+            if (prop in DETERMINISTIC_ONLY and stochastic) or (prop in STOCHASTIC_ONLY and not stochastic):
+                continue
+            out += [(prop, s) for s in chosen]
+        else:
+            out.append((prop, None))
+    return out
+
+
+def check(optimizer: Callable[..., Any], method: str, *, properties: Iterable[str] | None = None,
+          settings: Iterable[str] | None = None, config: Config | None = None, profile_name: str | None = None,
+          target: str | None = None, progress: Callable[[str], None] | None = None, **options: Any) -> Report:
+    """Check `optimizer` (a function in the teaching form of `method`) against the theory.
+
+    method: one of gd, heavy-ball, nesterov, sgd. properties/settings: subsets to run (default: all).
+    options override the profile's Config fields (max_examples, max_steps, replicates, alpha, seed).
+    Returns a Report; report.passed is True when every property holds.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    if not callable(optimizer):
+        raise TypeError(f"optimizer must be a callable in the teaching form of {method!r}, "
+                        f"got {type(optimizer).__name__}")
+    cfg = (config or profile(profile_name)).with_(**options)
+    report = Report(method=method, target=target or getattr(optimizer, "__qualname__", repr(optimizer)),
+                    seed=cfg.seed, profile=cfg.profile, versions=_versions())
+    for prop, setting in plan(method, properties, settings):
+        if progress:
+            progress(f"{prop} / {setting.name if setting else '-'}")
+        t0 = time.perf_counter()
+        if setting is None:
+            result = PER_METHOD[prop](method, optimizer, cfg)
+        else:
+            result = PER_SETTING[prop](method, optimizer, setting, cfg)
+        result.seconds = result.seconds or time.perf_counter() - t0
+        report.results.append(result)
+    return report
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for pkg in ("ratecheck", "numpy", "scipy", "sympy", "hypothesis"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = "?"
+    return out
+
+
+__all__ = ["PropertyResult", "Report", "check", "plan"]

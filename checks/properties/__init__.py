@@ -1,0 +1,11 @@
+"""The properties a method is checked for. Per setting: bound (deterministic) or statistics (SGD),
+discipline, conformance. Per method: regimes (gd, sgd) and impossibility (deterministic methods)."""
+
+from . import bound, conformance, discipline, impossibility, regimes, statistics
+
+PER_SETTING = {"bound": bound.check, "statistics": statistics.check, "discipline": discipline.check,
+               "conformance": conformance.check}
+PER_METHOD = {"regimes": regimes.check, "impossibility": impossibility.check}
+ALL = (*PER_SETTING, *PER_METHOD)
+
+__all__ = ["ALL", "PER_METHOD", "PER_SETTING"]

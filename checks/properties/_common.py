@@ -1,0 +1,61 @@
+"""Pieces every property shares: the instance's bound values, run lengths and counterexample fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...implementations.problems import nesterov_worst_case, quadratic, quadratic_worst_case
+from ...theory import Bound
+from ..methods import Setting, hp_repr, problem_values
+from ..report import Counterexample
+from ..strategies import Instance
+
+
+def bound_values(bound: Bound, inst: Instance) -> dict[str, float]:
+    vals = problem_values(inst.problem, inst.x0, inst.x_star)
+    vals.update(inst.drawn)
+    return {p: vals[p] for p in bound.parameters if p != "k"}
+
+
+def steps_for(bound: Bound, vals: dict[str, float], max_steps: int, floor: int = 20) -> int:
+    """Enough steps for the bound to fall by 1e-9 (or to its floor), capped at max_steps."""
+    start = float(bound.evaluate(k=bound.k_min, **vals))
+    limit = float(bound.evaluate(k=1e12, **vals))
+    target = limit + 1e-9 * (start - limit) if start > limit else start * 1e-9
+    if target <= 0:
+        return floor
+    k = float(bound.k_eps(target, **vals))
+    return int(min(max_steps, max(floor, k if np.isfinite(k) else max_steps)))
+
+
+def counterexample(inst: Instance, hp: dict[str, Any], message: str, **fields: Any) -> Counterexample:
+    p = inst.problem
+    spectrum = None
+    if p.hessian is not None and p.d <= 8:
+        spectrum = [float(v) for v in np.linalg.eigvalsh(p.hessian)]
+    return Counterexample(message=message, problem=p.name, d=p.d, n=p.n, L=float(p.L), mu=float(p.mu),
+                          kappa=float(p.kappa), spectrum=spectrum,
+                          hyperparameters={**hp_repr(hp), **{f"drawn {k}": v for k, v in inst.drawn.items()},
+                                           "start": inst.start}, **fields)
+
+
+def tight_instances(setting: Setting) -> list[Instance]:
+    """The instances each bound is tight (or nearly) on: x0 - x* along an extreme eigenvector."""
+    which = {"gd.quadratic": "both", "gd.strongly_convex": "min", "heavy_ball.quadratic": "max",
+             "nesterov.strongly_convex": "min"}.get(setting.bound_id)
+    out = []
+    if which is not None:
+        for kappa in (10.0, 100.0):
+            problem, x0 = quadratic_worst_case(2, 1.0, kappa, 0, which=which)
+            inst = Instance(problem, x0, which)
+            if setting.bound_id == "gd.quadratic":
+                inst.drawn["eta"] = 2 / (1.0 + kappa)
+            out.append(inst)
+    elif setting.family == "convex":
+        problem = quadratic(np.array([1.0, 0.01, 0.0]), 0, name="quadratic[d=3, rank=2]")
+        out.append(Instance(problem, problem.x_star + np.array([1.0, 1.0, 1.0]), "random"))
+        worst = nesterov_worst_case(41, 1.0)
+        out.append(Instance(worst, np.zeros(41), "zero"))
+    return out

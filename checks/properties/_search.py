@@ -1,0 +1,70 @@
+"""Driving a property with Hypothesis: explicit tight instances first, then a targeted random search that
+shrinks any violation to a minimal counterexample."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, example, given, settings, target
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.errors import FlakyFailure, FlakyReplay
+
+from ..config import Config
+from ..report import Counterexample
+
+
+class Violation(AssertionError):
+    """Raised inside a Hypothesis example to mark it failing; carries the readable counterexample."""
+
+    def __init__(self, counterexample: Counterexample) -> None:
+        super().__init__(counterexample.message)
+        self.counterexample = counterexample
+
+
+@dataclass
+class Outcome:
+    examples: int
+    worst_ratio: float | None
+    counterexample: Counterexample | None
+
+
+def search(strategy: st.SearchStrategy[Any], body: Callable[[Any], float | None], config: Config,
+           explicit: Sequence[Any] = (), label: str = "observed/bound") -> Outcome:
+    """Run `body` on the explicit instances, then on up to config.max_examples drawn ones.
+
+    body returns the example's score (e.g. max observed/bound, or None) and raises Violation on failure.
+    """
+    state = {"n": 0, "worst": None}
+
+    def prop(inst: Any) -> None:
+        state["n"] += 1
+        score = body(inst)
+        if score is not None:
+            state["worst"] = score if state["worst"] is None else max(state["worst"], score)
+            target(float(score), label=label)
+
+    test = prop
+    for inst in explicit:
+        test = example(inst)(test)
+    test = given(strategy)(test)
+    test = settings(max_examples=config.max_examples, deadline=None, database=None, print_blob=False,
+                    derandomize=config.seed is None, report_multiple_bugs=False,
+                    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+                    suppress_health_check=list(HealthCheck))(test)
+    if config.seed is not None:
+        test = hypothesis_seed(config.seed)(test)
+    try:
+        test()
+    except Violation as v:
+        ce = v.counterexample
+        notes = [n for n in getattr(v, "__notes__", []) if "reproduce" in n or "seed" in n.lower()]
+        ce.reproduce = "; ".join(notes) or (f"hypothesis seed {config.seed}" if config.seed is not None
+                                            else "derandomised: the same example comes back on every run")
+        return Outcome(state["n"], state["worst"], ce)
+    except (FlakyFailure, FlakyReplay) as exc:
+        return Outcome(state["n"], state["worst"], Counterexample(
+            f"the optimizer fails inconsistently on the same input (is it non-deterministic?): {exc}"))
+    return Outcome(state["n"], state["worst"], None)

@@ -1,0 +1,68 @@
+"""Property 1 (+4): along the whole trajectory the measured quantity stays within the bound, and the first
+k that reaches eps is at most the bound's iteration count. Hypothesis targets the largest observed/bound
+ratio, and the instances each bound is tight on run first, so a slightly slow method fails too."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..config import Config
+from ..methods import Setting, prescribed
+from ..report import PropertyResult
+from ..run import RTOL, allowance, measure, run
+from ..strategies import instances
+from ._common import bound_values, counterexample, steps_for, tight_instances
+from ._search import Violation, search
+
+
+def check(method: str, optimizer: object, setting: Setting, config: Config) -> PropertyResult:
+    bound = setting.bound
+    iters: list[tuple[int, int]] = []  # (observed k to eps, bound's k(eps))
+
+    def body(inst) -> float:
+        hp = prescribed(setting, inst.problem, inst.drawn)
+        vals = bound_values(bound, inst)
+        steps = steps_for(bound, vals, config.max_steps)
+        r = run(method, optimizer, inst.problem, inst.x0, hp, steps)
+        if r.error:
+            raise Violation(counterexample(inst, hp, r.error))
+        x_star = inst.x_star
+        obs = measure(bound.quantity, inst.problem, r.xs, x_star)
+        ks = np.arange(bound.k_min, steps + 1)
+        bnd = bound.evaluate(k=ks, **vals)
+        obs_k = obs[bound.k_min:]
+        tol = allowance(bound.quantity, inst.problem, inst.x0, x_star)
+        bad = np.nonzero(obs_k > bnd * (1 + RTOL) + tol)[0]
+        meaningful = bnd > 10 * tol
+        ratio = float(np.max(obs_k[meaningful] / bnd[meaningful])) if meaningful.any() else 0.0
+        if bad.size:
+            j = int(bad[0])
+            raise Violation(counterexample(
+                inst, hp, f"{bound.quantity} exceeds the bound {bound.id} at k={ks[j]}",
+                step=int(ks[j]), observed=float(obs_k[j]), bound=float(bnd[j]),
+                observed_curve=[float(v) for v in obs], bound_curve=[float(v) for v in bnd]))
+        # iteration count: eps = the bound halfway; the observed first hit must come no later than k(eps)
+        eps = float(bnd[len(bnd) // 2])
+        if eps > 10 * tol:
+            k_bound = float(bound.k_eps(eps, **vals))
+            hit = np.nonzero(obs <= eps * (1 + RTOL) + tol)[0]
+            k_obs = int(hit[0]) if hit.size else steps + 1
+            iters.append((k_obs, int(k_bound)))
+            if k_obs > k_bound:
+                raise Violation(counterexample(
+                    inst, hp, f"reached eps={eps:.3g} only at k={k_obs}, after the bound's k(eps)={k_bound:g}",
+                    step=k_obs, observed=float(obs[min(k_obs, steps)]), bound=eps))
+        return ratio
+
+    t0 = time.perf_counter()
+    out = search(instances(setting), body, config, explicit=tight_instances(setting))
+    details = {}
+    if iters:
+        details["iterations"] = {"examples": len(iters), "max observed/bound k(eps)":
+                                 max(a / b for a, b in iters if b > 0) if any(b > 0 for _, b in iters) else None}
+    return PropertyResult(
+        "bound", setting.name, "fail" if out.counterexample else "pass", out.examples, out.worst_ratio,
+        out.counterexample.message if out.counterexample else f"within {bound.id} on every k",
+        bound.id, out.counterexample, time.perf_counter() - t0, details)

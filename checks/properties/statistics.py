@@ -1,0 +1,91 @@
+"""Property 5: SGD's bounds hold in expectation. The mean of ||x_k - x*||^2 over independent runs is compared
+with the bound at checkpoints by a one-sided test whose false-alarm probability is at most alpha per check.
+
+The test. On the noisy-quadratic family (fresh Gaussian noise per call), a correct SGD's error e_k is a
+Gaussian vector m + S g, so Z = ||e_k||^2 = sum_i lam_i (g_i + c_i)^2 (lam_i the eigenvalues of S S^T).
+For the mean of R independent copies, Laurent & Massart (2000, Ann. Statist. 28(5), Lemma 1) bound the
+chi-square part, and the Gaussian tail bounds the cross term 2 sum lam_i c_i g_i, so with probability at least
+1 - 2 e^{-t}:
+    mean - E Z <= 2 sqrt(sum lam^2 t/R) + 2 max(lam) t/R + 2 sqrt(2 max(lam) ||m||^2 t/R)
+               <= E Z * ((2 + 2 sqrt 2) sqrt(t/R) + 2 t/R)        (sum lam^2 <= (E Z)^2, ||m||^2 <= E Z).
+Under H0 (E Z <= bound) the check flags only if mean > bound * (1 + (2 + 2 sqrt 2) sqrt(t/R) + 2t/R); with
+K checkpoints and t = log(2K/alpha), a union bound makes the false-alarm probability <= alpha.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ...implementations.problems import noisy_quadratic
+from ..config import Config
+from ..methods import Setting, prescribed
+from ..report import PropertyResult
+from ..run import allowance, run
+from ..strategies import Instance, instances
+from ._common import bound_values, counterexample
+from ._search import Violation, search
+
+STEPS = 150
+CHECKPOINTS = 16
+
+
+def margin(replicates: int, checkpoints: int, alpha: float) -> float:
+    """The relative slack c: flag when mean > bound * (1 + c). See the module docstring."""
+    t = math.log(2 * checkpoints / alpha)
+    return (2 + 2 * math.sqrt(2)) * math.sqrt(t / replicates) + 2 * t / replicates
+
+
+def tight_instances(setting: Setting) -> list[Instance]:
+    """1-D f = mu/2 x^2 with additive noise: the constant-step bound holds with equality."""
+    problem = noisy_quadratic(1, 1.0, 1.0, 0.5, 0, n=None)
+    inst = Instance(problem, problem.x_star + 1.0, "random", seed=1)
+    if setting.bound_id in ("sgd.constant", "sgd.minibatch"):
+        inst.drawn["eta"] = 0.5
+    if setting.bound_id == "sgd.minibatch":
+        inst.drawn["b"] = 4
+    return [inst]
+
+
+def check(method: str, optimizer: object, setting: Setting, config: Config) -> PropertyResult:
+    bound = setting.bound
+    R = config.replicates
+    c = margin(R, CHECKPOINTS, config.alpha)
+
+    def body(inst: Instance) -> float:
+        hp = prescribed(setting, inst.problem, inst.drawn)
+        vals = bound_values(bound, inst)
+        steps = min(STEPS, config.max_steps)
+        seeds = np.random.SeedSequence(inst.seed).generate_state(R)
+        x_star = inst.x_star
+        sq = np.empty((R, steps + 1))
+        for r, s in enumerate(seeds):
+            out = run(method, optimizer, inst.problem, inst.x0, hp, steps, seed=int(s))
+            if out.error:
+                raise Violation(counterexample(inst, hp, f"replicate {r}: {out.error}"))
+            sq[r] = np.sum((out.xs - x_star) ** 2, axis=1)
+        mean = sq.mean(axis=0)
+        ks = np.unique(np.geomspace(1, steps, CHECKPOINTS).astype(int))
+        bnd = bound.evaluate(k=ks, **vals)
+        tol = allowance("dist_sq", inst.problem, inst.x0, x_star)
+        bad = np.nonzero(mean[ks] > bnd * (1 + c) + tol)[0]
+        if bad.size:
+            j = int(bad[0])
+            raise Violation(counterexample(
+                inst, hp, (f"mean of ||x_k - x*||^2 over {R} runs exceeds {bound.id} beyond the test's slack "
+                           f"(x{1 + c:.3f}, false-alarm probability <= {config.alpha:g}) at k={ks[j]}"),
+                step=int(ks[j]), observed=float(mean[ks[j]]), bound=float(bnd[j]),
+                observed_curve=[float(v) for v in mean],
+                bound_curve=[float(v) for v in bound.evaluate(k=np.arange(steps + 1), **vals)]))
+        return float(np.max(mean[ks] / bnd))
+
+    t0 = time.perf_counter()
+    out = search(instances(setting), body, config.with_(max_examples=max(2, config.max_examples // 4)),
+                 explicit=tight_instances(setting))
+    return PropertyResult(
+        "statistics", setting.name, "fail" if out.counterexample else "pass", out.examples, out.worst_ratio,
+        out.counterexample.message if out.counterexample else f"mean over {R} runs within {bound.id}",
+        bound.id, out.counterexample, time.perf_counter() - t0,
+        {"replicates": R, "checkpoints": CHECKPOINTS, "alpha": config.alpha, "slack": c})

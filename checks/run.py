@@ -1,0 +1,82 @@
+"""Running an optimizer under test through a counted oracle, without letting it crash the checker."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..implementations import CountedOracle
+from ..implementations.oracles import Query
+from ..implementations.problems import Problem
+from . import methods
+
+
+@dataclass
+class Run:
+    """What one call of the optimizer produced: iterates (steps+1, d) or the reason there are none."""
+
+    xs: np.ndarray | None
+    error: str | None
+    counts: dict[str, float] = field(default_factory=dict)
+    log: tuple[Query, ...] = ()
+    steps: int = 0
+
+
+def run(method: str, optimizer: Any, problem: Problem, x0: np.ndarray, hp: dict[str, Any], steps: int,
+        seed: int | None = None, record: bool = False) -> Run:
+    oracle = CountedOracle(problem, record=record)
+    x0_given = np.array(x0, dtype=float)
+    rng = np.random.default_rng(seed) if method in methods.STOCHASTIC else None
+    try:
+        out = methods.call(method, optimizer, oracle, x0_given, hp, steps, rng)
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except BaseException as exc:
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f" (at {tb[-1].filename}:{tb[-1].lineno})" if tb else ""
+        return Run(None, f"the optimizer raised {type(exc).__name__}: {exc}{where}", oracle.counts(),
+                   oracle.log, steps)
+    counts, log = oracle.counts(), oracle.log
+    if not np.array_equal(x0_given, x0):
+        return Run(None, "the optimizer modified x0 in place (it must not write into its input)", counts, log, steps)
+    try:
+        xs = np.array(out, dtype=float)
+    except (TypeError, ValueError) as exc:
+        return Run(None, f"the optimizer returned {type(out).__name__}, which is not an array of iterates: "
+                   f"{exc}", counts, log, steps)
+    want = (steps + 1, problem.d)
+    if xs.shape != want:
+        return Run(None, f"the optimizer returned shape {xs.shape}; expected (steps+1, d) = {want}: "
+                   "the iterates x_0 ... x_steps, one row each", counts, log, steps)
+    bad = np.nonzero(~np.isfinite(xs).all(axis=1))[0]
+    if bad.size:
+        return Run(None, f"iterate x_{bad[0]} is not finite ({xs[bad[0]]})", counts, log, steps)
+    return Run(xs, None, counts, log, steps)
+
+
+def measure(quantity: str, problem: Problem, xs: np.ndarray, x_star: np.ndarray) -> np.ndarray:
+    """The measured quantity per iterate: dist, dist_sq or gap."""
+    if quantity == "gap":
+        return np.array([problem.f(x) for x in xs]) - problem.f_star
+    dist = np.linalg.norm(xs - x_star, axis=1)
+    return dist**2 if quantity == "dist_sq" else dist
+
+
+def allowance(quantity: str, problem: Problem, x0: np.ndarray, x_star: np.ndarray) -> float:
+    """Absolute floating-point allowance: observed <= bound * (1 + RTOL) + allowance counts as within.
+
+    Rounding in x_k - x* or f(x_k) - f* is a few ulps of the magnitudes involved; 1e-10 of them is far
+    above that and far below any violation a wrong method produces.
+    """
+    scale_x = float(np.linalg.norm(x_star) + np.linalg.norm(x0 - x_star))
+    if quantity == "dist":
+        return 1e-10 * scale_x
+    if quantity == "dist_sq":
+        return 1e-10 * scale_x**2
+    return 1e-10 * (abs(problem.f_star) + abs(problem.f(x0)) + problem.L * scale_x**2)
+
+
+RTOL = 1e-7

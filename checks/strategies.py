@@ -1,0 +1,138 @@
+"""Hypothesis strategies: random convex problems with exactly known constants, plus where to start.
+
+Composable and shrinkable: sizes, conditioning and seeds are drawn, so a failure shrinks towards a small,
+well-conditioned instance. `instances(setting)` is what the checks use; the families are public too:
+
+    quadratic_instances()        spectrum in [mu, L], kappa up to 1e4, extreme-eigenvector starts
+    logistic_instances()         L2-regularised logistic regression (strongly convex, not quadratic)
+    strongly_convex_instances()  one of the two above
+    convex_instances()           rank-deficient quadratics / least squares (mu = 0)
+    noisy_instances()            quadratics with Gaussian gradient noise of exactly known variance
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..implementations.problems import (
+    Problem,
+    least_squares_rank_deficient,
+    logistic,
+    noisy_quadratic,
+    quadratic,
+    quadratic_spectrum,
+    worst_case_start,
+)
+from .methods import Setting
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+@dataclass
+class Instance:
+    """A problem, a start x0 and the free hyperparameters drawn for it (e.g. eta, b)."""
+
+    problem: Problem
+    x0: np.ndarray
+    start: str = "random"
+    drawn: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0  # for the optimizer's rng (SGD)
+
+    @property
+    def x_star(self) -> np.ndarray:
+        return self.problem.minimizer_near(self.x0)
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v:.4g}" if isinstance(v, float) else f", {k}={v}" for k, v in self.drawn.items())
+        return f"Instance({self.problem.name}, start={self.start}{extra})"
+
+
+def _start(draw: Any, problem: Problem, starts: tuple[str, ...]) -> tuple[np.ndarray, str]:
+    radius = 10 ** draw(st.floats(-1, 1))
+    start = draw(st.sampled_from(starts)) if problem.hessian is not None else "random"
+    if start != "random":
+        return worst_case_start(problem, start, radius), start
+    v = np.random.default_rng(draw(seeds)).standard_normal(problem.d)
+    return problem.x_star + radius * v / np.linalg.norm(v), start
+
+
+@st.composite
+def quadratic_instances(draw: Any, max_d: int = 6, max_log10_kappa: float = 4.0,
+                        starts: tuple[str, ...] = ("min", "max", "both", "random")) -> Instance:
+    d = draw(st.integers(1, max_d))
+    mu = 10 ** draw(st.floats(-2, 1))
+    kappa = 1.0 if d == 1 else 10 ** draw(st.floats(0, max_log10_kappa))
+    kind = draw(st.sampled_from(["linear", "uniform", "geometric", "extremes"]))
+    problem = quadratic_spectrum(d, mu, mu * kappa, draw(seeds), kind)
+    x0, start = _start(draw, problem, starts)
+    return Instance(problem, x0, start)
+
+
+@st.composite
+def logistic_instances(draw: Any, max_d: int = 5, max_n: int = 40) -> Instance:
+    d = draw(st.integers(1, max_d))
+    n = draw(st.integers(max(2, d), max_n))
+    problem = logistic(n, d, 10 ** draw(st.floats(-3, 0)), draw(seeds), scale=10 ** draw(st.floats(-0.5, 1)))
+    x0, start = _start(draw, problem, ("random",))
+    return Instance(problem, x0, start)
+
+
+def strongly_convex_instances() -> st.SearchStrategy[Instance]:
+    return st.one_of(quadratic_instances(), logistic_instances())
+
+
+@st.composite
+def convex_instances(draw: Any, max_d: int = 6) -> Instance:
+    d = draw(st.integers(2, max_d))
+    rank = draw(st.integers(1, d - 1))
+    if draw(st.booleans()):
+        lam = np.zeros(d)
+        lam[:rank] = 10 ** np.array(draw(st.lists(st.floats(-3, 1), min_size=rank, max_size=rank)))
+        problem = quadratic(lam, draw(seeds), name=f"quadratic[d={d}, rank={rank}]")
+        x0, start = _start(draw, problem, ("max", "random"))
+    else:
+        n = draw(st.integers(rank, 3 * d))
+        problem = least_squares_rank_deficient(n, d, rank, draw(seeds), spectrum=(0.01, 1.0))
+        x0, start = _start(draw, problem, ("random",))
+    return Instance(problem, x0, start)
+
+
+@st.composite
+def noisy_instances(draw: Any, max_d: int = 4, max_kappa: float = 10.0, finite: bool = False) -> Instance:
+    """finite=False: fresh Gaussian noise per call, so a correct SGD's iterates are Gaussian (the
+    statistical test relies on it). finite=True: a true finite sum of n components (sampling matters)."""
+    d = draw(st.integers(1, max_d))
+    mu = 10 ** draw(st.floats(-1, 0.5))
+    kappa = 1.0 if d == 1 else draw(st.floats(1.0, max_kappa))
+    sigma2 = 10 ** draw(st.floats(-2, 0))
+    n = draw(st.integers(4, 32)) if finite else None
+    problem = noisy_quadratic(d, mu, mu * kappa, sigma2, draw(seeds), n=n)
+    x0, start = _start(draw, problem, ("min", "random"))
+    return Instance(problem, x0, start, seed=draw(seeds))
+
+
+FAMILIES = {
+    "quadratic": quadratic_instances,
+    "strongly_convex": strongly_convex_instances,
+    "convex": convex_instances,
+    "noisy": noisy_instances,
+}
+
+
+@st.composite
+def instances(draw: Any, setting: Setting, finite: bool = False) -> Instance:
+    """An instance of the setting's family with the free hyperparameters its bound leaves open
+    (finite=True: SGD problems as true finite sums, for the sampling and reproducibility checks)."""
+    inst = draw(noisy_instances(finite=True) if finite and setting.family == "noisy" else FAMILIES[setting.family]())
+    p = inst.problem
+    if setting.bound_id == "gd.quadratic":  # any stable step, up to 2/L
+        inst.drawn["eta"] = draw(st.floats(0.05, 0.99)) * 2 / p.L
+    if setting.bound_id in ("sgd.constant", "sgd.minibatch"):
+        inst.drawn["eta"] = draw(st.floats(0.05, 1.0)) * 2 / (p.mu + p.L)
+    if setting.bound_id == "sgd.minibatch":
+        inst.drawn["b"] = draw(st.integers(2, 16))
+    return inst
