@@ -133,6 +133,6 @@ def instances(draw: Any, setting: Setting, finite: bool = False) -> Instance:
         inst.drawn["eta"] = draw(st.floats(0.05, 0.99)) * 2 / p.L
     if setting.bound_id in ("sgd.constant", "sgd.minibatch"):
         inst.drawn["eta"] = draw(st.floats(0.05, 1.0)) * 2 / (p.mu + p.L)
-    if setting.bound_id == "sgd.minibatch":
-        inst.drawn["b"] = draw(st.integers(2, 16))
+    if setting.bound_id == "sgd.minibatch":  # b <= n, so that a batch of distinct indices exists
+        inst.drawn["b"] = draw(st.integers(2, max(2, min(16, p.n))))
     return inst

@@ -6,7 +6,8 @@ finite (n given): f_i(x) = f(x) + z_i^T x with z_1..z_n drawn Gaussian, then cen
     that (1/n) sum z_i = 0 and (1/n) sum ||z_i||^2 = sigma2 exactly (to rounding). A true finite sum:
     sampling is done by the optimizer's rng, so runs and replicates are reproducible.
 gaussian (n=None): every component-gradient call adds fresh N(0, sigma2 / (d b) I) noise drawn from a
-    generator the problem owns (seeded from rng); n = 1 and idx only sets the batch size b.
+    generator the problem owns (seeded from rng); idx only sets the batch size b. n = VIRTUAL_N (2^20)
+    virtual components, so that any sampler (with or without replacement) can draw a batch.
 
 Both keep f, x*, f*, L, mu of the underlying quadratic, and L_max = L (every f_i has Hessian H).
 """
@@ -19,6 +20,8 @@ import numpy as np
 
 from ._base import Problem, as_generator
 from .quadratic import SpectrumKind, quadratic_spectrum
+
+VIRTUAL_N = 2**20
 
 
 def noisy_quadratic(d: int, mu: float, L: float, sigma2: float, rng: np.random.Generator | int, *,
@@ -69,4 +72,4 @@ def _gaussian(H, c, sigma2, rng):
     def grad_i_batched(X: np.ndarray, IDX: np.ndarray) -> np.ndarray:
         return X.dot(H) - c + (scale / math.sqrt(IDX.shape[1])) * noise.standard_normal(X.shape)
 
-    return grad_i, grad_i_batched, 1, "fresh Gaussian N(0, sigma2/(d b) I) per call (n = 1)."
+    return grad_i, grad_i_batched, VIRTUAL_N, f"fresh Gaussian N(0, sigma2/(d b) I) per call (n = {VIRTUAL_N} virtual)."
