@@ -45,9 +45,59 @@ def theory(bound_id: str | None, as_json: bool, latex: bool, certify: bool, full
 
 
 @main.command()
-def verify() -> None:
-    """The main job. Until the property checks exist, it prints the theory catalogue."""
-    catalogue.print_catalogue(registry.bounds(), latex=False)
+@click.option("--profile", "profile_name", type=click.Choice(["fast", "thorough"]), default=None,
+              help="How hard to check (default: fast, or $RATECHECK_PROFILE).")
+@click.option("--seed", type=int, default=None, help="Hypothesis seed (default: derandomised).")
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+def verify(profile_name: str | None, seed: int | None, as_json: bool) -> None:
+    """The main job: every property on every reference implementation, as a table."""
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from .checks.config import profile
+    from .checks.verify import total_steps
+    from .checks.verify import verify as run_verify
+
+    config = profile(profile_name).with_(seed=seed)
+    err = Console(stderr=True)
+    t0 = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("verify", total=total_steps())
+        state = {"started": False}
+
+        def advance(label: str) -> None:
+            if state["started"]:
+                bar.advance(task)
+            state["started"] = True
+            bar.update(task, description=label)
+
+        reports = run_verify(config, advance)
+    elapsed = time.perf_counter() - t0
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
+    else:
+        table = Table(title=f"ratecheck verify (profile {config.profile}, "
+                            f"{'seed ' + str(seed) if seed is not None else 'derandomised'})")
+        for col in ("method", "setting", "property", "examples", "worst observed/bound", "verdict", "seconds"):
+            table.add_column(col)
+        colour = {"pass": "green", "fail": "bold red", "skipped": "yellow"}
+        for rep in reports:
+            for r in rep.results:
+                table.add_row(rep.method, r.setting, r.property, str(r.examples),
+                              "-" if r.worst_ratio is None else f"{r.worst_ratio:.4g}",
+                              f"[{colour[r.verdict]}]{r.verdict}[/]", f"{r.seconds:.2f}")
+        out = Console(width=max(Console().width, 110))
+        out.print(table)
+        for rep in reports:
+            if not rep.passed:
+                out.print(rep.summary(), markup=False)
+        out.print(f"{sum(len(r.results) for r in reports)} checks in {elapsed:.1f} s; "
+                  f"{'all passed' if all(r.passed for r in reports) else 'FAILURES'}")
+    sys.exit(0 if all(r.passed for r in reports) else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover
