@@ -13,6 +13,23 @@ from ..report import Counterexample
 from ..strategies import Instance
 
 
+class Examples:
+    """Per-example observed/bound ratios and the worst example's curves, kept for reports (plain data)."""
+
+    def __init__(self) -> None:
+        self.ratios: list[float] = []
+        self.worst: dict[str, Any] | None = None
+
+    def add(self, ratio: float, inst: Instance, observed: np.ndarray, bound: np.ndarray, ks: np.ndarray) -> None:
+        self.ratios.append(ratio)
+        if self.worst is None or ratio > self.worst["ratio"]:
+            self.worst = {"ratio": ratio, "instance": repr(inst), "k": [int(k) for k in ks],
+                          "observed": [float(v) for v in observed], "bound": [float(v) for v in bound]}
+
+    def details(self) -> dict[str, Any]:
+        return {"ratios": self.ratios, "worst": self.worst}
+
+
 def bound_values(bound: Bound, inst: Instance) -> dict[str, float]:
     vals = problem_values(inst.problem, inst.x0, inst.x_star)
     vals.update(inst.drawn)

@@ -13,13 +13,14 @@ from ..methods import Setting, prescribed
 from ..report import PropertyResult
 from ..run import RTOL, allowance, measure, run
 from ..strategies import instances
-from ._common import bound_values, counterexample, steps_for, tight_instances
+from ._common import Examples, bound_values, counterexample, steps_for, tight_instances
 from ._search import Violation, search
 
 
 def check(method: str, optimizer: object, setting: Setting, config: Config) -> PropertyResult:
     bound = setting.bound
     iters: list[tuple[int, int]] = []  # (observed k to eps, bound's k(eps))
+    seen = Examples()
 
     def body(inst) -> float:
         hp = prescribed(setting, inst.problem, inst.drawn)
@@ -37,6 +38,7 @@ def check(method: str, optimizer: object, setting: Setting, config: Config) -> P
         bad = np.nonzero(obs_k > bnd * (1 + RTOL) + tol)[0]
         meaningful = bnd > 10 * tol
         ratio = float(np.max(obs_k[meaningful] / bnd[meaningful])) if meaningful.any() else 0.0
+        seen.add(ratio, inst, obs[bound.k_min:], bnd, ks)
         if bad.size:
             j = int(bad[0])
             raise Violation(counterexample(
@@ -58,7 +60,7 @@ def check(method: str, optimizer: object, setting: Setting, config: Config) -> P
 
     t0 = time.perf_counter()
     out = search(instances(setting), body, config, explicit=tight_instances(setting))
-    details = {}
+    details = seen.details()
     if iters:
         details["iterations"] = {"examples": len(iters), "max observed/bound k(eps)":
                                  max(a / b for a, b in iters if b > 0) if any(b > 0 for _, b in iters) else None}

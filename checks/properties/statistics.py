@@ -25,7 +25,7 @@ from ..methods import Setting, prescribed
 from ..report import PropertyResult
 from ..run import allowance, run
 from ..strategies import Instance, instances
-from ._common import bound_values, counterexample
+from ._common import Examples, bound_values, counterexample
 from ._search import Violation, search
 
 STEPS = 150
@@ -53,6 +53,7 @@ def check(method: str, optimizer: object, setting: Setting, config: Config) -> P
     bound = setting.bound
     R = config.replicates
     c = margin(R, CHECKPOINTS, config.alpha)
+    seen = Examples()
 
     def body(inst: Instance) -> float:
         hp = prescribed(setting, inst.problem, inst.drawn)
@@ -79,7 +80,10 @@ def check(method: str, optimizer: object, setting: Setting, config: Config) -> P
                 step=int(ks[j]), observed=float(mean[ks[j]]), bound=float(bnd[j]),
                 observed_curve=[float(v) for v in mean],
                 bound_curve=[float(v) for v in bound.evaluate(k=np.arange(steps + 1), **vals)]))
-        return float(np.max(mean[ks] / bnd))
+        ratio = float(np.max(mean[ks] / bnd))
+        all_k = np.arange(steps + 1)
+        seen.add(ratio, inst, mean, bound.evaluate(k=all_k, **vals), all_k)
+        return ratio
 
     t0 = time.perf_counter()
     out = search(instances(setting), body, config.with_(max_examples=max(2, config.max_examples // 4)),
@@ -88,4 +92,4 @@ def check(method: str, optimizer: object, setting: Setting, config: Config) -> P
         "statistics", setting.name, "fail" if out.counterexample else "pass", out.examples, out.worst_ratio,
         out.counterexample.message if out.counterexample else f"mean over {R} runs within {bound.id}",
         bound.id, out.counterexample, time.perf_counter() - t0,
-        {"replicates": R, "checkpoints": CHECKPOINTS, "alpha": config.alpha, "slack": c})
+        {"replicates": R, "checkpoints": CHECKPOINTS, "alpha": config.alpha, "slack": c, **seen.details()})
