@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: verify test lint readme bench clean
+.PHONY: verify test lint readme certify-docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: lint
 
 readme: $(STAMP)
 	$(BIN)/python -m ratecheck.theory.catalogue --update-readme README.md
+
+# The full PEPit certification table with timings (a few minutes).
+certify-docs: $(STAMP)
+	$(BIN)/python -m ratecheck.theory.pep --write docs/certification.md
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -q -s

@@ -162,7 +162,8 @@ def _sweep_markdown(reports: Sequence[Report]) -> list[str]:
             out.append(f"| `{rep.bound_id}` | {k} | {', '.join(f'{n}={v:g}' for n, v in point.items())} | "
                        f"{interval(edges, grid)} | {'' if pred is None else f'[{pred[0]:.3f}, {pred[1]:.3f}]'} |")
     shown = [h for h in grid if h in H_FULL[1::2] or h == 1.0] if len(grid) > 12 else grid
-    out += ["", "Ratio worst/bound on the grid (**bold** = VIOLATED):", "",
+    out += ["", "Ratio worst/bound on the grid (**bold** = VIOLATED; inf = the solver declared the PEP unbounded, "
+            "where the worst case grows like |1 - h|^(2k) or faster):", "",
             "| id | k | " + " | ".join(f"h={h:g}" for h in shown) + " |",
             "| --- | --- | " + " | ".join("---" for _ in shown) + " |"]
     for rep in swept:
