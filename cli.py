@@ -49,7 +49,9 @@ def theory(bound_id: str | None, as_json: bool, latex: bool, certify: bool, full
               help="How hard to check (default: fast, or $RATECHECK_PROFILE).")
 @click.option("--seed", type=int, default=None, help="Hypothesis seed (default: derandomised).")
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
-def verify(profile_name: str | None, seed: int | None, as_json: bool) -> None:
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write an HTML report with figures into this directory.")
+def verify(profile_name: str | None, seed: int | None, as_json: bool, report_dir: str | None) -> None:
     """The main job: every property on every reference implementation, as a table."""
     import time
 
@@ -77,6 +79,12 @@ def verify(profile_name: str | None, seed: int | None, as_json: bool) -> None:
 
         reports = run_verify(config, advance)
     elapsed = time.perf_counter() - t0
+    if report_dir is not None:
+        from .reports import write_html
+
+        index = write_html(reports, report_dir, title="ratecheck verify",
+                           extra={"hypothesis profile": f"{config.profile} (max_examples={config.max_examples})"})
+        err.print(f"report: {index}")
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
     else:
@@ -98,6 +106,47 @@ def verify(profile_name: str | None, seed: int | None, as_json: bool) -> None:
         out.print(f"{sum(len(r.results) for r in reports)} checks in {elapsed:.1f} s; "
                   f"{'all passed' if all(r.passed for r in reports) else 'FAILURES'}")
     sys.exit(0 if all(r.passed for r in reports) else 1)
+
+
+@main.command()
+@click.option("--n", "ns", type=int, multiple=True, help="Numbers of components to sample (repeatable).")
+@click.option("--eps", "epss", type=float, multiple=True, help="Target accuracies to sample (repeatable).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
+              help="Write regime.png (and regime.json) into this directory.")
+def regime(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: str | None) -> None:
+    """The GD/SGD regime map: predicted crossover n*(eps) against measured winners in the (n, eps) plane."""
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from .reports import measure_regimes, regime_figure
+
+    ns = ns or (10, 40, 160, 640, 2560, 10240)
+    epss = epss or (0.1, 0.03, 0.01, 0.003)
+    if any(n < 2 for n in ns) or any(not 0 < e < 1 for e in epss):
+        raise click.BadParameter("need n >= 2 and 0 < eps < 1 (eps is relative to R^2 = 1)")
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("measuring GD and SGD", total=len(ns) * len(epss))
+        points = measure_regimes(ns, epss, seed, advance=lambda: bar.advance(task))
+    table = Table(title="GD vs SGD: component-gradient evaluations to reach eps")
+    for col in ("eps", "n", "n*(eps)", "GD work", "SGD work", "predicted", "measured", "agree"):
+        table.add_column(col)
+    for p in points:
+        table.add_row(f"{p['eps']:g}", str(p["n"]), f"{p['n_star']:.0f}", f"{p['gd_work']:.0f}",
+                      f"{p['sgd_work']:.0f}", p["predicted"], p["measured"], "yes" if p["agree"] else "NO")
+    console = Console()
+    console.print(table)
+    rate = sum(p["agree"] for p in points) / len(points)
+    console.print(f"agreement between theory and measurement: {rate:.0%} of {len(points)} points")
+    if report_dir is not None:
+        out = Path(report_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        regime_figure(points).savefig(out / "regime.png", dpi=90)
+        (out / "regime.json").write_text(json.dumps(points, indent=1))
+        console.print(f"figure: {out / 'regime.png'}")
 
 
 if __name__ == "__main__":  # pragma: no cover

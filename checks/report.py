@@ -29,7 +29,8 @@ class Counterexample:
     observed: float | None = None
     bound: float | None = None
     observed_curve: list[float] | None = None  # the measured quantity for k = 0..steps (for plots)
-    bound_curve: list[float] | None = None
+    bound_curve: list[float] | None = None  # the bound for k = bound_start..steps
+    bound_start: int = 0
     reproduce: str | None = None  # Hypothesis' reproduce_failure blob / seed note
 
     def describe(self) -> str:

@@ -14,20 +14,21 @@ from ..strategies import Instance
 
 
 class Examples:
-    """Per-example observed/bound ratios and the worst example's curves, kept for reports (plain data)."""
+    """Per-example observed/bound ratios and curves (thinned to <= CURVE_POINTS log-spaced k), for reports."""
+
+    CURVE_POINTS = 60
 
     def __init__(self) -> None:
-        self.ratios: list[float] = []
-        self.worst: dict[str, Any] | None = None
+        self.items: list[dict[str, Any]] = []
 
     def add(self, ratio: float, inst: Instance, observed: np.ndarray, bound: np.ndarray, ks: np.ndarray) -> None:
-        self.ratios.append(ratio)
-        if self.worst is None or ratio > self.worst["ratio"]:
-            self.worst = {"ratio": ratio, "instance": repr(inst), "k": [int(k) for k in ks],
-                          "observed": [float(v) for v in observed], "bound": [float(v) for v in bound]}
+        keep = np.unique(np.concatenate([[0], np.geomspace(1, len(ks), self.CURVE_POINTS).astype(int) - 1]))
+        self.items.append({"ratio": ratio, "instance": repr(inst), "k": [int(k) for k in ks[keep]],
+                           "observed": [float(v) for v in observed[keep]], "bound": [float(v) for v in bound[keep]]})
 
     def details(self) -> dict[str, Any]:
-        return {"ratios": self.ratios, "worst": self.worst}
+        worst = max(range(len(self.items)), key=lambda i: self.items[i]["ratio"]) if self.items else None
+        return {"ratios": [e["ratio"] for e in self.items], "examples": self.items, "worst": worst}
 
 
 def bound_values(bound: Bound, inst: Instance) -> dict[str, float]:

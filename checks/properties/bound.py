@@ -44,7 +44,8 @@ def check(method: str, optimizer: object, setting: Setting, config: Config) -> P
             raise Violation(counterexample(
                 inst, hp, f"{bound.quantity} exceeds the bound {bound.id} at k={ks[j]}",
                 step=int(ks[j]), observed=float(obs_k[j]), bound=float(bnd[j]),
-                observed_curve=[float(v) for v in obs], bound_curve=[float(v) for v in bnd]))
+                observed_curve=[float(v) for v in obs], bound_curve=[float(v) for v in bnd],
+                bound_start=bound.k_min))
         # iteration count: eps = the bound halfway; the observed first hit must come no later than k(eps)
         eps = float(bnd[len(bnd) // 2])
         if eps > 10 * tol:
