@@ -90,6 +90,19 @@ def test_false_tightness_claim_is_flagged():
     assert rep.status == "claims tight but is not" and not rep.ok
 
 
+def test_solver_failure_is_an_error_not_a_pass(monkeypatch):
+    pytest.importorskip("PEPit")
+    from ratecheck.theory.pep import builders
+
+    def fail(problem):
+        raise builders.PepSolveError("CLARABEL: NumericalError")
+
+    monkeypatch.setattr(builders, "solve", fail)
+    rep = certify("gd.convex", sweep=False, ks=(1,), n_points=1)
+    assert [r.verdict for r in rep.rows] == ["ERROR"] and not rep.ok
+    assert json.loads(json.dumps(rep.to_dict(), allow_nan=False))["rows"][0]["worst"] is None
+
+
 def test_verdict_rules():
     assert verdict(0.5, 1.0) == (0.5, "loose")
     assert verdict(0.9995, 1.0)[1] == "tight" and verdict(1.0009, 1.0)[1] == "tight"

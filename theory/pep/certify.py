@@ -31,7 +31,7 @@ H_FULL = tuple(round(0.125 * i, 3) for i in range(1, 21))  # 0.125 .. 2.5
 K_SWEEP_SMALL, K_SWEEP_FULL = (1, 4), (1, 2, 5, 10)
 INSTALL_HINT = "PEPit is not installed: pip install 'ratecheck[pep]'"
 
-Verdict = Literal["tight", "loose", "VIOLATED"]
+Verdict = Literal["tight", "loose", "VIOLATED", "ERROR"]  # ERROR: every solver failed on this PEP
 
 
 class PepUnavailable(RuntimeError):
@@ -40,6 +40,8 @@ class PepUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Row:
+    """One PEP: the bound's metric at one point, k and step h/L; worst and bound in the metric's units."""
+
     bound_id: str
     k: int
     point: dict[str, float]
@@ -54,6 +56,8 @@ class Row:
 
 @dataclass
 class Report:
+    """All PEPs of one bound, its step-size sweep, and the verdict they add up to."""
+
     bound_id: str
     metric: str
     claims_tight: bool
@@ -76,8 +80,12 @@ class Report:
         return sorted({r.k for r in self.rows} - {r.k for r in self.rows if r.verdict == "tight"})
 
     @property
+    def errors(self) -> list[Row]:
+        return [r for r in self.rows if r.verdict == "ERROR"]
+
+    @property
     def ok(self) -> bool:
-        return not self.violated and not self.not_tight_at
+        return not self.violated and not self.not_tight_at and not self.errors
 
     @property
     def status(self) -> str:
@@ -85,6 +93,8 @@ class Report:
             return "VIOLATED"
         if self.not_tight_at:
             return "claims tight but is not"
+        if self.errors:
+            return f"solver failed on {len(self.errors)} PEP(s)"
         if all(r.verdict == "tight" for r in self.rows):
             return "valid, tight" + ("" if self.claims_tight else " (tight=False undersells it)")
         worst = max(r.ratio for r in self.rows)
@@ -107,7 +117,8 @@ class Report:
 
 def _row_dict(r: Row) -> dict[str, Any]:
     d = dataclasses.asdict(r)
-    d["worst"] = None if math.isinf(r.worst) else r.worst
+    for key in ("worst", "ratio"):  # JSON has no inf/NaN: null, with the verdict saying why
+        d[key] = d[key] if math.isfinite(d[key]) else None
     d.pop("bound_id")
     return d
 
@@ -155,10 +166,13 @@ def evaluate(bound: Bound, s: Spec, point: dict[str, float], k: int, h: float | 
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore", UserWarning)
         problem = getattr(b, s.builder)(**args)
-        worst, status = b.solve(problem)
+        try:
+            worst, status = b.solve(problem)
+        except b.PepSolveError as exc:
+            worst, status = math.nan, str(exc)
     seconds = time.perf_counter() - start
     bnd = bound_value(bound, s, point, k)
-    ratio, v = verdict(worst, bnd)
+    ratio, v = verdict(worst, bnd) if not math.isnan(worst) else (math.nan, "ERROR")
     return Row(bound.id, k, point, worst, bnd, ratio, v, seconds, status, 1.0 if h is None else h)
 
 
@@ -188,7 +202,7 @@ def sweep_step(bound: Bound, s: Spec, point: dict[str, float], k: int, grid: tup
     around 1 on which the bound, as stated for step 1/L, still holds (bisected between grid points)."""
 
     def holds(h: float) -> bool:
-        return evaluate(bound, s, point, k, h).verdict != "VIOLATED"
+        return evaluate(bound, s, point, k, h).verdict in ("tight", "loose")
 
     def edge(ok: float, bad: float) -> float:
         for _ in range(bisections):
@@ -197,7 +211,7 @@ def sweep_step(bound: Bound, s: Spec, point: dict[str, float], k: int, grid: tup
         return round(ok, 4)
 
     rows = [evaluate(bound, s, point, k, h) for h in grid]
-    ok = [r.verdict != "VIOLATED" for r in rows]
+    ok = [r.verdict in ("tight", "loose") for r in rows]
     lo = hi = grid.index(1.0)
     if not ok[lo]:  # violated at its own step: the certification rows report it
         return rows, None

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from .certify import H_FULL, RTOL, Report, Row, uncertifiable
 
-VERDICT_STYLE = {"tight": "green", "loose": "yellow", "VIOLATED": "bold red"}
+VERDICT_STYLE = {"tight": "green", "loose": "yellow", "VIOLATED": "bold red", "ERROR": "bold red"}
 
 
 def fmt(x: float) -> str:
