@@ -13,6 +13,9 @@ import sympy as sp
 from .symbols import ALLOWED
 
 Quantity = Literal["dist", "dist_sq", "gap", "n", "work"]
+# Bounds stated for step 1/L hold only near that step (PEPit's sweep in docs/certification.md shows where).
+STEP_NOTE = ("Stated for the step exactly 1/L: a smaller step is slower and breaks it "
+             "(PEPit: docs/certification.md, step-size sweep).")
 QUANTITIES: dict[str, str] = {
     "dist": "||x_k - x*||",
     "dist_sq": "||x_k - x*||^2",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .bound import Bound, Step
+from .bound import STEP_NOTE, Bound, Step
 from .solve import solve_k
 from .symbols import L, R, eps, eta, k, mu
 
@@ -100,6 +100,7 @@ def gd_strongly_convex() -> Bound:
             Step("Solving for k: k(eps) =", solve_k(expr, eps)),
         ),
         derived={"rate": rate},
+        notes=(STEP_NOTE,),
     )
 
 
@@ -132,6 +133,7 @@ def gd_convex() -> Bound:
         ),
         derived={"tight_worst_case": L * R**2 / (4 * k + 2)},
         notes=(
+            STEP_NOTE,
             "Derived constant: L R^2/(2k). Literature also has 2 L R^2/(k+4) (Nesterov 2018, Cor. 2.1.2) "
             "and the exact worst case L R^2/(4k+2) (Drori & Teboulle 2014), attained by a Huber function; "
             "this bound is within a factor 2 of it for large k.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .bound import Bound, Step
+from .bound import STEP_NOTE, Bound, Step
 from .solve import solve_k
 from .symbols import Delta0, L, R, eps, k, mu
 
@@ -34,6 +34,7 @@ def nesterov_convex() -> Bound:
         iterations=solve_k(expr, eps),
         hyperparameters={"lr": 1 / L, "momentum": FISTA_SCHEDULE},
         assumptions=("f convex and L-smooth, with a minimiser x*", "step 1/L", "y_0 = x_0"),
+        notes=(STEP_NOTE,),
         tight=False,
         source="Beck & Teboulle (2009), SIAM J. Imaging Sci. 2(1), Lemma 4.1 and Thm 4.4 (FISTA, constant step)",
         derivation=(
@@ -81,7 +82,7 @@ def nesterov_strongly_convex() -> Bound:
             Step("Solving for k: k(eps) =", solve_k(expr, eps)),
         ),
         derived={"rate": rho},
-        notes=("Delta0 <= L R^2/2, so the bound is at most (L + mu)/2 R^2 (1 - sqrt(mu/L))^k.",),
+        notes=("Delta0 <= L R^2/2, so the bound is at most (L + mu)/2 R^2 (1 - sqrt(mu/L))^k.", STEP_NOTE),
     )
 
 

@@ -124,7 +124,8 @@ def markdown(reports: Sequence[Report], *, full: bool, seconds: float) -> str:
     for rep in reports:
         ks = sorted({r.k for r in rep.rows})
         npts = len({tuple(r.point.items()) for r in rep.rows})
-        out.append(f"| `{rep.bound_id}` | {rep.metric} | {rep.claims_tight} | **{rep.status}** | "
+        metric = rep.metric.replace("|", "\\|")  # a bare | would end the table cell
+        out.append(f"| `{rep.bound_id}` | {metric} | {rep.claims_tight} | **{rep.status}** | "
                    f"{ks[0]}..{ks[-1]} | {npts} | {rep.seconds:.1f} |")
     notes = [(rep.bound_id, n) for rep in reports for n in rep.notes]
     if notes:
