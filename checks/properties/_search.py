@@ -14,6 +14,7 @@ from hypothesis.errors import FlakyFailure, FlakyReplay
 
 from ..config import Config
 from ..report import Counterexample
+from ..run import Unsupported
 
 
 class Violation(AssertionError):
@@ -37,11 +38,17 @@ def search(strategy: st.SearchStrategy[Any], body: Callable[[Any], float | None]
 
     body returns the example's score (e.g. max observed/bound, or None) and raises Violation on failure.
     """
-    state = {"n": 0, "worst": None}
+    state: dict[str, Any] = {"n": 0, "worst": None, "unsupported": None}
 
     def prop(inst: Any) -> None:
+        if state["unsupported"] is not None:
+            return  # the setting will be reported skipped: running more examples is pointless
         state["n"] += 1
-        score = body(inst)
+        try:
+            score = body(inst)
+        except Unsupported as exc:  # not a failure: Hypothesis must not shrink it
+            state["unsupported"] = exc
+            return
         if score is not None:
             state["worst"] = score if state["worst"] is None else max(state["worst"], score)
             target(float(score), label=label)
@@ -67,4 +74,6 @@ def search(strategy: st.SearchStrategy[Any], body: Callable[[Any], float | None]
     except (FlakyFailure, FlakyReplay) as exc:
         return Outcome(state["n"], state["worst"], Counterexample(
             f"the optimizer fails inconsistently on the same input (is it non-deterministic?): {exc}"))
+    if state["unsupported"] is not None:
+        raise state["unsupported"]  # check() turns it into a skipped result
     return Outcome(state["n"], state["worst"], None)

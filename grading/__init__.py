@@ -1,0 +1,1 @@
+"""ratecheck.grading: tamper-proof grading of submissions (isolated runner, gradebook, batches)."""

@@ -1,0 +1,97 @@
+"""The grader <-> submission wire format: a JSON header plus raw numeric arrays, length-prefixed.
+
+Never pickle: the submission's process is untrusted, and unpickling its bytes would run its code in the
+grader. Everything received from it is validated (sizes, dtypes, shapes) before use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import struct
+import time
+from typing import Any
+
+import numpy as np
+
+MAX_HEADER = 1 << 20  # 1 MiB of JSON
+MAX_PAYLOAD = 1 << 27  # 128 MiB of numbers
+DTYPES = {"f8": np.dtype("<f8"), "i8": np.dtype("<i8")}
+_PREFIX = struct.Struct("<II")
+
+
+class WireError(Exception):
+    """The other side sent something malformed, went silent past the deadline, or closed the pipe."""
+
+
+def send(fd: int, header: dict[str, Any], arrays: dict[str, np.ndarray] | None = None) -> None:
+    arrays = arrays or {}
+    meta, chunks = {}, []
+    for name, arr in arrays.items():
+        a = np.asarray(arr)
+        code = "i8" if a.dtype.kind in "iub" else "f8"
+        a = np.ascontiguousarray(a, dtype=DTYPES[code])
+        meta[name] = [code, list(a.shape)]
+        chunks.append(a.tobytes())
+    head = json.dumps({"h": header, "a": meta}).encode()
+    payload = b"".join(chunks)
+    _write_all(fd, _PREFIX.pack(len(head), len(payload)) + head + payload)
+
+
+def recv(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """One message; WireError on EOF, on a deadline (time.monotonic()) passing, or on malformed data."""
+    n_head, n_payload = _PREFIX.unpack(_read_exact(fd, _PREFIX.size, deadline))
+    if n_head > MAX_HEADER or n_payload > MAX_PAYLOAD:
+        raise WireError(f"message too large ({n_head} + {n_payload} bytes)")
+    try:
+        msg = json.loads(_read_exact(fd, n_head, deadline))
+        header, meta = msg["h"], msg["a"]
+        if not isinstance(header, dict) or not isinstance(meta, dict):
+            raise TypeError("header and array table must be objects")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise WireError(f"malformed message header: {exc}") from None
+    payload = _read_exact(fd, n_payload, deadline)
+    arrays, offset = {}, 0
+    for name, spec in meta.items():
+        try:
+            code, shape = spec
+            dtype = DTYPES[code]
+            shape = tuple(int(s) for s in shape)
+            if any(s < 0 for s in shape) or len(shape) > 3:
+                raise ValueError(shape)
+        except (ValueError, KeyError, TypeError):
+            raise WireError(f"malformed array spec for {name!r}: {spec!r}") from None
+        size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if offset + size > len(payload):
+            raise WireError(f"array {name!r} overruns the payload")
+        arrays[name] = np.frombuffer(payload, dtype=dtype, count=size // dtype.itemsize, offset=offset).reshape(shape)
+        offset += size
+    if offset != len(payload):
+        raise WireError("payload has trailing bytes")
+    return header, arrays
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except (BrokenPipeError, OSError) as exc:
+            raise WireError(f"the other side closed the pipe ({exc})") from None
+        view = view[n:]
+
+
+def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise WireError("timed out")
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            raise WireError("the other side closed the pipe")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,118 @@
+"""The isolated runner: a submission's code runs in a limited child process behind a proxy oracle; no attack
+raises its score, stops the grader, or escapes the sandbox."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+from ratecheck.checks import check
+from ratecheck.grading.sandbox import Limits, Sandbox, SubmissionError
+from ratecheck.implementations import CountedOracle
+from ratecheck.implementations.problems import quadratic_spectrum
+
+HONEST = """
+import numpy as np
+def gradient_descent(grad, x0, lr, steps):
+    xs = [np.array(x0, dtype=float)]
+    for _ in range(steps):
+        xs.append(xs[-1] - lr * grad(xs[-1]))
+    return np.array(xs)
+"""
+
+
+def _one_call(sb: Sandbox, name: str = "gradient_descent"):
+    problem = quadratic_spectrum(3, 1.0, 10.0, 0)
+    oracle = CountedOracle(problem)
+    fn = sb.function(name, "gd")
+    return fn(oracle.grad, np.ones(3), 0.1, 5), oracle
+
+
+def test_honest_submission_passes_through_the_sandbox():
+    with Sandbox([HONEST]) as sb:
+        report = check(sb.function("gradient_descent", "gd"), "gd", max_examples=4)
+    assert report.passed, report.summary()
+
+
+def test_gradients_are_computed_and_counted_by_the_grader():
+    with Sandbox([HONEST]) as sb:
+        xs, oracle = _one_call(sb)
+    assert xs.shape == (6, 3) and oracle.full_gradients == 5
+
+
+ATTACKS = {
+    "monkeypatch numpy inside": HONEST.replace("xs = [", "np.allclose = lambda *a, **k: True\n    xs = ["),
+    "import ratecheck": "import ratecheck.theory\n" + HONEST,
+    "stderr and megabytes": HONEST.replace("for _ in", "import sys\n    print('x' * 10**7); "
+                                           "sys.stderr.write('warn' * 10**5)\n    for _ in"),
+    "read a file": HONEST.replace("xs = [", "open('/etc/passwd').read()\n    xs = ["),
+    "read the hidden checks": HONEST.replace(
+        "xs = [", f"open({os.path.abspath('assignments/hidden.py')!r}).read()\n    xs = ["),
+    "write a file": HONEST.replace("xs = [", "open('/tmp/ratecheck-pwned', 'w').write('x')\n    xs = ["),
+    "fork": HONEST.replace("xs = [", "import os; os.fork()\n    xs = ["),
+    "subprocess": HONEST.replace("xs = [", "import subprocess; subprocess.run(['true'])\n    xs = ["),
+    "kill the grader": HONEST.replace("xs = [", "import os, signal; os.kill(os.getppid(), signal.SIGKILL)\n"
+                                      "    xs = ["),
+}
+
+
+@pytest.mark.parametrize("name", ATTACKS)
+def test_attacks_fail_cleanly(name):
+    with Sandbox([ATTACKS[name]], Limits(call_seconds=10)) as sb:
+        if name in ("monkeypatch numpy inside", "stderr and megabytes"):
+            xs, _ = _one_call(sb)  # harmless to the grader: the run is judged here
+            assert xs.shape == (6, 3)
+        elif name == "import ratecheck":
+            xs, _ = _one_call(sb)  # the import failed, the function itself still works
+            assert any("ratecheck is not available" in e for e in sb.load_errors)
+        else:
+            with pytest.raises(SubmissionError, match="not allowed"):
+                _one_call(sb)
+    assert not os.path.exists("/tmp/ratecheck-pwned")
+
+
+def test_infinite_loop_hits_the_time_limit_and_the_next_call_gets_a_fresh_process():
+    src = HONEST + "\ndef looping(grad, x0, lr, steps):\n    while True:\n        pass\n"
+    with Sandbox([src], Limits(call_seconds=2)) as sb:
+        t0 = time.monotonic()
+        with pytest.raises(SubmissionError, match="time limit"):
+            _one_call(sb, "looping")
+        assert time.monotonic() - t0 < 10
+        xs, _ = _one_call(sb)  # a restarted child serves the next call
+        assert xs.shape == (6, 3)
+
+
+def test_exit_and_memory_bombs_stop_only_the_child():
+    src = HONEST + ("\ndef exits(grad, x0, lr, steps):\n    import os\n    os._exit(3)\n"
+                    "\ndef hog(grad, x0, lr, steps):\n    return bytearray(8 * 2**30)\n")
+    with Sandbox([src], Limits(memory_bytes=1 << 30)) as sb:
+        with pytest.raises(SubmissionError, match="stopped"):
+            _one_call(sb, "exits")
+        with pytest.raises(SubmissionError, match="MemoryError"):
+            _one_call(sb, "hog")
+        xs, _ = _one_call(sb)
+        assert xs.shape == (6, 3)
+
+
+def test_cheating_by_computing_x_star_is_caught_by_the_checks():
+    src = """
+import numpy as np
+def gradient_descent(grad, x0, lr, steps):
+    # finite differences: many extra oracle calls, then jump to the solution
+    d = len(x0); g0 = grad(x0); H = np.array([grad(x0 + e) - g0 for e in np.eye(d)])
+    x = x0 - np.linalg.solve(H, g0)
+    return np.array([x0] + [x] * steps)
+"""
+    with Sandbox([src]) as sb:
+        report = check(sb.function("gradient_descent", "gd"), "gd", properties=["discipline"], max_examples=3)
+    assert not report.passed and "expected exactly one gradient per step" in report.summary()
+
+
+def test_missing_function_and_broken_cells_are_reported():
+    with Sandbox(["def other(): pass", "def broken(:", HONEST]) as sb:
+        with pytest.raises(SubmissionError, match="defines no function 'heavy_ball'"):
+            sb.function("heavy_ball", "heavy-ball")(lambda x: x, np.ones(2), 0.1, 0.5, 3)
+        assert "gradient_descent" in sb.names
+        assert any("SyntaxError" in e for e in sb.load_errors)
