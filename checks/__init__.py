@@ -18,9 +18,10 @@ from .strategies import (
     quadratic_instances,
     strongly_convex_instances,
 )
+from .testing import assert_respects_theory
 
 __all__ = [
     "METHODS", "PROFILES", "SETTINGS", "Config", "Counterexample", "Instance", "PropertyResult", "Report",
-    "Setting", "check", "convex_instances", "instances", "logistic_instances", "noisy_instances", "plan",
-    "profile", "quadratic_instances", "strongly_convex_instances",
+    "Setting", "assert_respects_theory", "check", "convex_instances", "instances", "logistic_instances",
+    "noisy_instances", "plan", "profile", "quadratic_instances", "strongly_convex_instances",
 ]

@@ -11,6 +11,7 @@ from .config import Config, profile
 from .methods import METHODS, STOCHASTIC, settings_for
 from .properties import PER_METHOD, PER_SETTING
 from .report import PropertyResult, Report
+from .run import Unsupported
 
 DETERMINISTIC_ONLY, STOCHASTIC_ONLY = {"bound"}, {"statistics"}
 
@@ -62,10 +63,14 @@ def check(optimizer: Callable[..., Any], method: str, *, properties: Iterable[st
         if progress:
             progress(f"{prop} / {setting.name if setting else '-'}")
         t0 = time.perf_counter()
-        if setting is None:
-            result = PER_METHOD[prop](method, optimizer, cfg)
-        else:
-            result = PER_SETTING[prop](method, optimizer, setting, cfg)
+        try:
+            if setting is None:
+                result = PER_METHOD[prop](method, optimizer, cfg)
+            else:
+                result = PER_SETTING[prop](method, optimizer, setting, cfg)
+        except Unsupported as exc:  # e.g. torch.optim.SGD cannot follow a momentum schedule
+            result = PropertyResult(prop, setting.name if setting else "-", "skipped", message=str(exc),
+                                    bound_id=setting.bound_id if setting else None)
         result.seconds = result.seconds or time.perf_counter() - t0
         report.results.append(result)
     return report

@@ -14,6 +14,11 @@ from ..implementations.problems import Problem
 from . import methods
 
 
+class Unsupported(Exception):
+    """Raised by an optimizer (an adapter) that cannot express a setting's hyperparameters, e.g. a momentum
+    schedule for torch.optim.SGD. `run` lets it through and the checker reports the setting as skipped."""
+
+
 @dataclass
 class Run:
     """What one call of the optimizer produced: iterates (steps+1, d) or the reason there are none."""
@@ -32,7 +37,7 @@ def run(method: str, optimizer: Any, problem: Problem, x0: np.ndarray, hp: dict[
     rng = np.random.default_rng(seed) if method in methods.STOCHASTIC else None
     try:
         out = methods.call(method, optimizer, oracle, x0_given, hp, steps, rng)
-    except (KeyboardInterrupt, MemoryError):
+    except (KeyboardInterrupt, MemoryError, Unsupported):
         raise
     except BaseException as exc:
         tb = traceback.extract_tb(exc.__traceback__)

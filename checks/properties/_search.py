@@ -57,7 +57,7 @@ def search(strategy: st.SearchStrategy[Any], body: Callable[[Any], float | None]
     for inst in explicit:
         test = example(inst)(test)
     test = given(strategy)(test)
-    test = settings(max_examples=config.max_examples, deadline=None, database=None, print_blob=False,
+    test = settings(max_examples=config.max_examples, deadline=None, database=None, print_blob=True,
                     derandomize=config.seed is None, report_multiple_bugs=False,
                     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
                     suppress_health_check=list(HealthCheck))(test)
@@ -67,7 +67,7 @@ def search(strategy: st.SearchStrategy[Any], body: Callable[[Any], float | None]
         test()
     except Violation as v:
         ce = v.counterexample
-        notes = [n for n in getattr(v, "__notes__", []) if "reproduce" in n or "seed" in n.lower()]
+        notes = [n for n in getattr(v, "__notes__", []) if "@reproduce_failure" in n or "@seed(" in n]
         ce.reproduce = "; ".join(notes) or (f"hypothesis seed {config.seed}" if config.seed is not None
                                             else "derandomised: the same example comes back on every run")
         return Outcome(state["n"], state["worst"], ce)
