@@ -124,6 +124,9 @@ def graded(course):
                 except Exception:
                     continue
                 out[name, student] = {g.name: (g.auto_score, g.max_score) for g in nb.grades}
+                scores = out[name, student].values()
+                print(f"{name}/{student}: autograded {sum(a for a, _ in scores if a is not None):g} "
+                      f"of {sum(m for _, m in scores):g}")
     return out
 
 
