@@ -149,5 +149,67 @@ def regime(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: 
         console.print(f"figure: {out / 'regime.png'}")
 
 
+CHECK_METHODS = ("gd", "heavy-ball", "nesterov", "sgd")  # = checks.METHODS (not imported: keeps --help fast)
+
+
+@main.command()
+@click.argument("target")
+@click.option("--method", required=True, type=click.Choice(CHECK_METHODS), help="The theory to check against.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Extra constructor argument for a torch/optax target (repeatable), e.g. --set nesterov=true.")
+@click.option("--property", "properties", multiple=True, help="Only this property (repeatable; default: all).")
+@click.option("--setting", "settings", multiple=True, help="Only this setting (repeatable; default: all).")
+@click.option("--profile", "profile_name", type=click.Choice(["fast", "thorough"]), default=None,
+              help="How hard to check (default: fast, or $RATECHECK_PROFILE).")
+@click.option("--seed", type=int, default=None, help="Hypothesis seed (default: derandomised).")
+@click.option("--max-examples", type=click.IntRange(min=1), default=None, help="Override the profile's examples.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str, ...], settings: tuple[str, ...],
+          profile_name: str | None, seed: int | None, max_examples: int | None, as_json: bool) -> None:
+    """Check one optimizer, TARGET, against the theory of --method.
+
+    TARGET is path/to/file.py:function or module:attr, naming a function in the teaching form of the method,
+    a torch.optim.Optimizer subclass (e.g. torch.optim:SGD) or an optax transformation factory (e.g. optax:sgd).
+    Exit 0 when every property holds, 1 when one fails (its counterexample is printed), 2 for usage errors.
+
+    \b
+      ratecheck check my_gd.py:gradient_descent --method gd
+      ratecheck check torch.optim:SGD --method nesterov --set nesterov=true
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .checks.adapters import TargetError, as_teaching_form, load_target, parse_options
+    from .checks.api import check as run_check
+    from .checks.api import plan
+
+    try:
+        options = parse_options(sets)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from None
+    try:
+        optimizer = as_teaching_form(load_target(target), method, options)
+    except TargetError as exc:
+        raise click.BadParameter(str(exc), param_hint="TARGET") from None
+    try:
+        steps = plan(method, properties or None, settings or None)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    overrides = {"seed": seed} if max_examples is None else {"seed": seed, "max_examples": max_examples}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"checking {target}", total=len(steps))
+        started = [0]
+
+        def progress(label: str) -> None:  # called as each (property, setting) starts
+            bar.update(task, description=f"{method} {label}", completed=started[0])
+            started[0] += 1
+
+        report = run_check(optimizer, method, properties=properties or None, settings=settings or None,
+                           profile_name=profile_name, target=target, progress=progress, **overrides)
+    click.echo(report.to_json(indent=2) if as_json else report.summary())
+    sys.exit(0 if report.passed else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -18,12 +18,12 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .report import Report
-from .testing import assert_respects_theory
+if TYPE_CHECKING:
+    from .report import Report
 
 _SEED_KEY = pytest.StashKey[Any]()
 
@@ -72,6 +72,8 @@ def ratecheck_check(request: pytest.FixtureRequest) -> Callable[..., Report]:
 
     def run(optimizer: object, method: str, **options: Any) -> Report:
         __tracebackhide__ = True
+        from .testing import assert_respects_theory  # imported here: loading the plugin stays cheap
+
         return assert_respects_theory(optimizer, method, **{**defaults, **options})
 
     return run

@@ -6,7 +6,7 @@ import numpy as np
 import optax
 import pytest
 import torch
-from ratecheck.checks import check
+from ratecheck.checks import assert_respects_theory, check
 from ratecheck.checks.adapters import (
     TargetError,
     Unsupported,
@@ -112,6 +112,15 @@ def test_momentum_without_nesterov_is_not_nesterov(spec):
                    **SMALL)
     assert not report.passed
     assert "the rule queries it at y_k" in report.results[0].counterexample.message
+
+
+def test_assert_respects_theory_takes_target_strings():
+    report = assert_respects_theory("torch.optim:SGD", "nesterov", optimizer_kwargs={"nesterov": True},
+                                    properties=["conformance"], **SMALL)
+    assert report.target == "torch.optim:SGD" and report.passed
+    with pytest.raises(AssertionError, match="counterexample for conformance / quadratic"):
+        assert_respects_theory(torch.optim.SGD, "heavy-ball", optimizer_kwargs={"dampening": 0.5},
+                               properties=["conformance"], **SMALL)
 
 
 def test_torch_dampening_breaks_heavy_ball():
