@@ -164,8 +164,11 @@ CHECK_METHODS = ("gd", "heavy-ball", "nesterov", "sgd")  # = checks.METHODS (not
 @click.option("--seed", type=int, default=None, help="Hypothesis seed (default: derandomised).")
 @click.option("--max-examples", type=click.IntRange(min=1), default=None, help="Override the profile's examples.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write an HTML report with figures into this directory.")
 def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str, ...], settings: tuple[str, ...],
-          profile_name: str | None, seed: int | None, max_examples: int | None, as_json: bool) -> None:
+          profile_name: str | None, seed: int | None, max_examples: int | None, as_json: bool,
+          report_dir: str | None) -> None:
     """Check one optimizer, TARGET, against the theory of --method.
 
     TARGET is path/to/file.py:function or module:attr, naming a function in the teaching form of the method,
@@ -207,6 +210,11 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
 
         report = run_check(optimizer, method, properties=properties or None, settings=settings or None,
                            profile_name=profile_name, target=target, progress=progress, **overrides)
+    if report_dir is not None:
+        from .reports import write_html
+
+        index = write_html([report], report_dir, title=f"ratecheck check {target} --method {method}")
+        Console(stderr=True).print(f"report: {index}")
     click.echo(report.to_json(indent=2) if as_json else report.summary())
     sys.exit(0 if report.passed else 1)
 

@@ -91,3 +91,14 @@ def test_verify_writes_a_report(tmp_path):
     for method in ("gd", "heavy-ball", "nesterov", "sgd"):
         assert f"<h2>{method}:" in text
     assert all((tmp_path / "r" / src).exists() for src in re.findall(r"<img src='([^']+)'", text))
+
+
+def test_check_writes_a_report_with_the_counterexample(tmp_path):
+    out = CliRunner().invoke(main, ["check", "ratecheck.checks.mutants:gd_half_step", "--method", "gd",
+                                    "--property", "bound", "--report", str(tmp_path)])
+    assert out.exit_code == 1, out.output
+    text = (tmp_path / "index.html").read_text()
+    assert "FAILED: bound" in text and "counterexample" in text
+    srcs = re.findall(r"<img src='([^']+)'", text)
+    assert any("counterexample" in s for s in srcs)
+    assert all(mpimg.imread(tmp_path / s).ndim == 3 for s in srcs)

@@ -3,6 +3,7 @@ shrinks any violation to a minimal counterexample."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,9 +68,10 @@ def search(strategy: st.SearchStrategy[Any], body: Callable[[Any], float | None]
         test()
     except Violation as v:
         ce = v.counterexample
-        notes = [n for n in getattr(v, "__notes__", []) if "@reproduce_failure" in n or "@seed(" in n]
-        ce.reproduce = "; ".join(notes) or (f"hypothesis seed {config.seed}" if config.seed is not None
-                                            else "derandomised: the same example comes back on every run")
+        how = (f"Hypothesis seed {config.seed} (--seed {config.seed})" if config.seed is not None
+               else "derandomised: the same example comes back on every run")
+        blobs = re.findall(r"@reproduce_failure\([^)]*\)", " ".join(getattr(v, "__notes__", [])))
+        ce.reproduce = how + (f"; Hypothesis blob {blobs[0]}" if blobs else "")
         return Outcome(state["n"], state["worst"], ce)
     except (FlakyFailure, FlakyReplay) as exc:
         return Outcome(state["n"], state["worst"], Counterexample(
