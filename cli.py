@@ -219,5 +219,82 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
     sys.exit(0 if report.passed else 1)
 
 
+@main.command()
+@click.argument("assignment")
+@click.argument("submissions", type=click.Path())
+@click.option("--course", "course_dir", type=click.Path(), default=".", show_default=True,
+              help="The nbgrader course directory (source/<assignment>/, gradebook.db).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Where the state file, the CSV and the feedback go (default: COURSE/ratecheck_grades).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Grade on this Dask scheduler instead (needs the extra ratecheck[grade]).")
+@click.option("--force", is_flag=True, help="Regrade submissions already recorded in the state file.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+              help="Wall-time limit (seconds) of one call into a submission.")
+def grade(assignment: str, submissions: str, course_dir: str, out_dir: str | None, jobs: int,
+          scheduler: str | None, force: bool, time_limit: float) -> None:
+    """Grade every submission of ASSIGNMENT in SUBMISSIONS, tamper-proof and in parallel.
+
+    SUBMISSIONS is nbgrader's submitted/ folder (<student>/<ASSIGNMENT>/*.ipynb) or a flat folder of
+    <student>.ipynb. Scores go to the course's gradebook (formgrader keeps working), OUT/<ASSIGNMENT>.csv and
+    OUT/feedback/<student>/<ASSIGNMENT>.md. Re-running skips recorded submissions (resume after an interruption).
+    Exit 0 when every submission has a record, 1 when one could not be recorded, 2 for usage errors.
+    """
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    course = Path(course_dir)
+    if not course.is_dir():
+        raise click.UsageError(f"no course directory {course_dir}")
+    if not (course / "source" / assignment / f"{assignment}.ipynb").is_file():
+        raise click.UsageError(f"no assignment {assignment!r} in {course_dir} "
+                               f"(expected source/{assignment}/{assignment}.ipynb)")
+    if not Path(submissions).is_dir():
+        raise click.UsageError(f"no submissions folder {submissions}")
+    from .grading import batch, rubric
+    from .grading import gradebook as gbook
+
+    try:
+        rubric.load(course, assignment)
+    except (ValueError, KeyError, OSError) as exc:
+        raise click.UsageError(f"cannot grade {assignment!r}: {exc}") from None
+    if problem := gbook.check_course(course, assignment):
+        raise click.UsageError(problem)
+    if scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise click.UsageError("--scheduler needs dask.distributed: pip install 'ratecheck[grade]'") from None
+    out = Path(out_dir) if out_dir else course / "ratecheck_grades"
+    limits = {"call_seconds": time_limit, "load_seconds": max(30.0, time_limit)}
+    err = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(f"grading {assignment}", total=None)
+
+        def progress(record: dict) -> None:
+            bar.update(task, advance=1, description=f"{record['student']}: {record['score']:g}/"
+                                                    f"{record['max_score']:g}")
+
+        outcome = batch.run(course, assignment, submissions, out, jobs=jobs, scheduler=scheduler, force=force,
+                            limits=limits, progress=progress, on_start=lambda n: bar.update(task, total=n))
+    table = Table(title=f"ratecheck grade {assignment}: {len(outcome.graded)} graded, "
+                        f"{len(outcome.skipped)} already recorded, {outcome.seconds:.1f} s")
+    for col in ("student", "score", "max", "reason", "seconds"):
+        table.add_column(col, overflow="fold")
+    for r in outcome.records:
+        table.add_row(r["student"], f"{r['score']:g}", f"{r['max_score']:g}", r["reason"][:160],
+                      f"{r['seconds']:.1f}" if r["student"] in outcome.graded else "(recorded)")
+    Console(width=max(Console().width, 120)).print(table)
+    click.echo(f"csv: {outcome.csv}\nfeedback: {out / 'feedback'}")
+    if outcome.unrecorded:
+        click.echo(f"could not record: {', '.join(outcome.unrecorded)}", err=True)
+    sys.exit(1 if outcome.unrecorded else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

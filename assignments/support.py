@@ -56,11 +56,9 @@ def equivalent(expr: Any, reference: Any, *, ranges: Mapping[str, tuple[float, f
     except Exception:
         pass
     symbols = sorted(expr.free_symbols | reference.free_symbols, key=lambda s: s.name)
-    bounds = {"L": (2.0, 50.0), "mu": (0.1, 1.0), "eps": (1e-6, 1e-2), "k": (1.0, 20.0)}
-    bounds.update(ranges or {})
     rng = np.random.default_rng(seed)
     for _ in range(samples):
-        point = {s: float(rng.uniform(*bounds.get(s.name, (0.5, 3.0)))) for s in symbols}
+        point = sample_point(symbols, rng, ranges)
         try:
             a, b = complex(expr.evalf(subs=point)), complex(reference.evalf(subs=point))
         except (TypeError, ValueError):
@@ -72,10 +70,21 @@ def equivalent(expr: Any, reference: Any, *, ranges: Mapping[str, tuple[float, f
     return True
 
 
+RANGES = {"L": (2.0, 50.0), "mu": (0.1, 1.0), "eps": (1e-6, 1e-2), "k": (1.0, 20.0)}  # others: (0.5, 3.0)
+
+
+def sample_point(symbols: Iterable[Any], rng: np.random.Generator,
+                 ranges: Mapping[str, tuple[float, float]] | None = None) -> dict[Any, float]:
+    """One random point for `equivalent` (also used by the grader, ratecheck.grading.rubric): each symbol drawn
+    uniformly from its range (`RANGES`, overridden by `ranges`; default (0.5, 3))."""
+    bounds = {**RANGES, **(ranges or {})}
+    return {s: float(rng.uniform(*bounds.get(s.name, (0.5, 3.0)))) for s in symbols}
+
+
 def first_hit(errors: Iterable[float], eps: float) -> int | None:
     """The first index k with errors[k] <= eps (None if never)."""
     hit = np.nonzero(np.asarray(list(errors) if not isinstance(errors, np.ndarray) else errors) <= eps)[0]
     return int(hit[0]) if hit.size else None
 
 
-__all__ = ["equivalent", "first_hit", "setup"]
+__all__ = ["RANGES", "equivalent", "first_hit", "sample_point", "setup"]

@@ -5,6 +5,16 @@ it sets resource limits, moves to an empty directory, and installs an audit hook
 refuses: writing files, reading files outside the Python installation, spawning or signalling processes,
 sockets, ctypes, and importing ratecheck (the hidden checks and the theory's answers). The student's functions
 only ever see a proxy oracle: every gradient is computed, counted and judged by the grader's process.
+
+With `public` in the configuration (the modules a released notebook imports, e.g. ratecheck.theory), those
+modules are imported *before* the guard and stay importable; every other ratecheck module stays refused.
+What the child's copies compute only ever reaches the grader as numbers it checks against its own copies.
+
+Ops: load (definitions only), call (a teaching-form optimizer behind the proxy oracle), evaluate (a SymPy
+expression the notebook defines, at grader-chosen points, as floats), value (a variable as numbers), invoke
+(a function with JSON arguments, its result as numbers). evaluate/value/invoke first run the *slice* of the
+notebook that defines what they need (the top-level statements, calls included, that the name depends on),
+never the rest (plots, experiments).
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ import ast
 import json
 import os
 import resource
+import symtable
 import sys
 import tempfile
 
@@ -49,8 +60,11 @@ def _guard(allowed_roots: list[str], denied_roots: list[str]) -> None:
                                                                              and flags & write_flags):
                 raise PermissionError(f"writing files is not allowed while grading: {path}")
             p = real(os.fsdecode(path)) if isinstance(path, str | bytes) else ""
-            if any(p == d or p.startswith(d + os.sep) for d in denied_roots) or not any(
-                    p == a or p.startswith(a + os.sep) for a in allowed_roots):
+            # the most specific root decides: a virtualenv inside the (denied) package folder stays readable,
+            # the package's own files (hidden checks, grader) do not
+            allowed = max((len(a) for a in allowed_roots if p == a or p.startswith(a + os.sep)), default=-1)
+            denied = max((len(d) for d in denied_roots if p == d or p.startswith(d + os.sep)), default=-1)
+            if allowed < 0 or denied >= allowed:
                 raise PermissionError(f"reading {path} is not allowed while grading")
             return
         if event.startswith(blocked_prefixes):
@@ -74,6 +88,68 @@ def _top_level(source: str) -> list[ast.stmt]:
     return keep
 
 
+def _reads(stmt: ast.stmt) -> set[str]:
+    """Global names a top-level statement reads, function bodies included (their free globals)."""
+    try:
+        top = symtable.symtable(ast.unparse(stmt), "<slice>", "exec")
+    except (SyntaxError, ValueError, RecursionError):
+        return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+    names: set[str] = set()
+    stack = [top]
+    while stack:
+        table = stack.pop()
+        for sym in table.get_symbols():
+            if (table.get_type() == "module" and sym.is_referenced()) or (
+                    table.get_type() != "module" and sym.is_global()):
+                names.add(sym.get_name())
+        stack.extend(table.get_children())
+    return names
+
+
+def _writes(stmt: ast.stmt, modules: set[str]) -> set[str]:
+    """Global names a top-level statement binds or mutates (x = ..., x[i] = ..., x.append(...), def x, ...)."""
+    out: set[str] = set()
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {stmt.name}
+    if isinstance(stmt, ast.Import | ast.ImportFrom):
+        return {(a.asname or a.name).split(".")[0] for a in stmt.names}
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue  # their bodies bind locals
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            out.add(node.id)
+        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del):
+            base = node.value
+            while isinstance(base, ast.Subscript | ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name):
+                out.add(base.id)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(
+                node.value.func, ast.Attribute) and isinstance(node.value.func.value, ast.Name):
+            if node.value.func.value.id not in modules:  # xs.append(...) mutates xs; plt.show() is no data
+                out.add(node.value.func.value.id)
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _slice(statements: list[tuple[int, ast.stmt]], names: set[str]) -> list[int]:
+    """Indices (into statements) of what defining `names` needs: walk back from the end, keep a statement when
+    it binds a needed name, then need what it reads."""
+    modules = {n for _, s in statements if isinstance(s, ast.Import | ast.ImportFrom) for n in _writes(s, set())}
+    needed, keep = set(names), []
+    for j in range(len(statements) - 1, -1, -1):
+        stmt = statements[j][1]
+        bound = _writes(stmt, modules)
+        if bound & needed:
+            keep.append(j)
+            reads = _reads(stmt)
+            conditional = isinstance(stmt, ast.If | ast.For | ast.While | ast.Try | ast.With | ast.Match)
+            needed = (needed if conditional else needed - (bound - reads)) | reads
+    return sorted(keep)
+
+
 def main() -> None:
     rfd, wfd = int(sys.argv[1]), int(sys.argv[2])
     cfg = json.loads(sys.argv[3])
@@ -83,9 +159,22 @@ def main() -> None:
     send, recv, WireError = wire.send, wire.recv, wire.WireError  # bound now: student code cannot swap them
     asarray, float64, Generator, PCG64 = np.asarray, np.float64, np.random.Generator, np.random.PCG64
     exc_format = repr
+    public = [str(m) for m in cfg.get("public", [])]
+    if public:  # the released notebook's own imports, loaded now (their files are outside the allowed roots)
+        import importlib
+
+        for name in public:
+            importlib.import_module(name)
+        if "ratecheck.theory" in public:
+            sys.modules["ratecheck.theory"].bounds()  # the registry, from the grader's cache
+    keep = {p for name in public for p in [".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 2)]}
+    keep |= {m for m in sys.modules if any(m.startswith(p + ".") for p in public)}
     os.chdir(tempfile.mkdtemp(prefix="ratecheck-sub-"))
     _limits(cfg)
-    for name in [m for m in sys.modules if m == "ratecheck" or m.startswith("ratecheck.")]:
+    for name in [m for m in sys.modules if (m == "ratecheck" or m.startswith("ratecheck.")) and m not in keep]:
+        parent, _, child = name.rpartition(".")
+        if parent in keep and hasattr(sys.modules[parent], child):
+            delattr(sys.modules[parent], child)  # no path from a public package to the grader's modules
         del sys.modules[name]
     _guard(cfg["allowed_roots"], cfg["denied_roots"])
 
@@ -107,6 +196,26 @@ def main() -> None:
     def grad_i(x, idx):
         return ask("grad_i", {"x": asarray(x, dtype=float64), "idx": asarray(idx)})
 
+    statements: list[tuple[int, ast.stmt]] = []  # every top-level statement of every cell that parses
+    done: set[int] = set()
+
+    def prepare(names: list[str]) -> list[str]:
+        """Run (once) the statements that define `names`; their errors as text."""
+        problems = []
+        for j in _slice(statements, set(names)):
+            if j in done:
+                continue
+            done.add(j)
+            i, node = statements[j]
+            try:
+                exec(compile(ast.Module([node], []), f"<cell {i}>", "exec"), ns)
+            except BaseException as exc:
+                problems.append(f"cell {i}, line {getattr(node, 'lineno', '?')}: {exc_format(exc)[:300]}")
+        return problems[:20]
+
+    def numbers(value) -> object:
+        return asarray(value, dtype=float64)
+
     def schedule(value):
         if isinstance(value, list):
             table = list(value)
@@ -126,8 +235,10 @@ def main() -> None:
             for i, source in enumerate(header["cells"]):
                 try:
                     nodes = _top_level(source)
-                except SyntaxError as exc:
-                    errors.append(f"cell {i}: SyntaxError: {exc.msg} (line {exc.lineno})")
+                    statements.extend((i, node) for node in ast.parse(source).body)
+                except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+                    errors.append(f"cell {i}: {type(exc).__name__}: {getattr(exc, 'msg', exc)} "
+                                  f"(line {getattr(exc, 'lineno', '?')})")
                     continue
                 for node in nodes:
                     try:
@@ -137,6 +248,11 @@ def main() -> None:
             send(wfd, {"op": "loaded", "errors": errors[:50],
                        "names": sorted(k for k, v in ns.items() if callable(v) and not k.startswith("_"))})
         elif op == "call":
+            if not callable(ns.get(header["name"])):  # e.g. defined by an assignment with a call
+                try:
+                    prepare([str(header["name"])])
+                except BaseException:
+                    pass
             fn = ns.get(header["name"])
             if not callable(fn):
                 send(wfd, {"op": "error", "msg": f"the submission defines no function {header['name']!r}"})
@@ -152,11 +268,56 @@ def main() -> None:
                     out = fn(grad, x0, schedule(a["lr"]), a["steps"])
                 else:
                     out = fn(grad, x0, schedule(a["lr"]), schedule(a["momentum"]), a["steps"])
+                kind = type(out).__name__
                 xs = asarray(out, dtype=float64)
             except BaseException as exc:
                 send(wfd, {"op": "error", "msg": f"{type(exc).__name__}: {str(exc)[:500]}"})
                 continue
-            send(wfd, {"op": "result"}, {"xs": xs})
+            send(wfd, {"op": "result", "type": kind}, {"xs": xs, "x0": x0})  # x0 as the call left it
+        elif op == "has":
+            name = str(header.get("name", ""))
+            if not callable(ns.get(name)):
+                try:
+                    prepare([name])
+                except BaseException:
+                    pass
+            send(wfd, {"op": "result", "type": "bool"}, {"v": asarray([1.0 if callable(ns.get(name)) else 0.0])})
+        elif op in ("evaluate", "value", "invoke"):
+            name = str(header.get("name", ""))
+            try:
+                problems = prepare([name])
+                if name not in ns:
+                    why = f"; {problems[-1]}" if problems else ""
+                    send(wfd, {"op": "error", "msg": f"the submission does not define {name!r}{why}"})
+                    continue
+                target, point_errors = ns[name], []
+                if op == "evaluate":
+                    import sympy
+
+                    expr = sympy.sympify(target)
+                    by_name = {str(sym): sym for sym in expr.free_symbols}
+                    values = []
+                    for point in header.get("points", []):
+                        try:
+                            subs = {by_name[k]: float(v) for k, v in point.items() if k in by_name}
+                            values.append(float(expr.evalf(subs=subs)))
+                        except BaseException as exc:
+                            values.append(float("nan"))
+                            point_errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+                    out, kind = values, type(target).__name__
+                elif op == "value":
+                    out, kind = target, type(target).__name__
+                else:
+                    if not callable(target):
+                        send(wfd, {"op": "error", "msg": f"{name!r} is not a function"})
+                        continue
+                    out = target(*header.get("args", []))
+                    kind = type(out).__name__
+                result = numbers(out)
+            except BaseException as exc:
+                send(wfd, {"op": "error", "msg": f"{type(exc).__name__}: {str(exc)[:500]}"})
+                continue
+            send(wfd, {"op": "result", "type": kind, "errors": point_errors[:5]}, {"v": result})
 
 
 if __name__ == "__main__":

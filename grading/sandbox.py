@@ -51,9 +51,14 @@ def _roots() -> tuple[list[str], list[str]]:
 class Sandbox:
     """One submission's code in a separate, limited process. Use as a context manager."""
 
-    def __init__(self, cells: list[str], limits: Limits | None = None, workdir: str | None = None) -> None:
+    def __init__(self, cells: list[str], limits: Limits | None = None, workdir: str | None = None,
+                 public: tuple[str, ...] = ()) -> None:
+        """public: ratecheck modules the submission may import (what a released notebook imports, e.g.
+        ratecheck.theory); they are loaded before the child's guard. Everything else of ratecheck stays refused."""
         self.cells, self.limits = list(cells), limits or Limits()
         self.workdir = workdir
+        self.public = tuple(public)
+        self.last_type: str | None = None  # the Python type the submission's last call returned
         self.proc: subprocess.Popen | None = None
         self.restarts = 0
         self.load_errors: list[str] = []
@@ -71,13 +76,17 @@ class Sandbox:
     def _spawn(self) -> None:
         allowed, denied = _roots()
         cfg = {"memory_bytes": self.limits.memory_bytes, "cpu_seconds": self.limits.cpu_seconds,
-               "allowed_roots": allowed, "denied_roots": denied}
+               "allowed_roots": allowed, "denied_roots": denied, "public": list(self.public)}
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         out = open(os.devnull, "wb")
         env = {"PATH": os.environ.get("PATH", ""), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/nonexistent",
-               "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+               "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "MPLBACKEND": "Agg"}
+        if self.public:  # the theory registry loads from the grader's cache (read before the guard)
+            from ..theory import registry
+
+            env["RATECHECK_CACHE_DIR"] = str(registry._cache_file().parent)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ratecheck.grading.child", str(to_child_r), str(from_child_w), json.dumps(cfg)],
             pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
@@ -85,8 +94,14 @@ class Sandbox:
         out.close()
         os.close(to_child_r)
         os.close(from_child_w)
+        os.set_blocking(self._from_child, False)  # wire.recv reads first and selects only when it must wait
         header, _ = self._exchange({"op": "load", "cells": self.cells}, self.limits.load_seconds, oracle=None)
         self.load_errors, self.names = list(header.get("errors", []))[:50], list(header.get("names", []))[:500]
+
+    def start(self) -> Sandbox:
+        """Spawn the child and load the definitions now (else the first call does); fills names/load_errors."""
+        self._ensure()
+        return self
 
     def close(self) -> None:
         if self.proc is None:
@@ -168,7 +183,46 @@ class Sandbox:
             raise SubmissionError(str(header.get("msg", "the submission raised"))[:600])
         if "xs" not in arrays:
             raise SubmissionError("the submission returned no iterates")
+        self.last_type = str(header.get("type", ""))[:100]
+        after = arrays.get("x0")
+        if (isinstance(x0, np.ndarray) and after is not None and after.shape == x0.shape and x0.flags.writeable
+                and not np.array_equal(after, x0, equal_nan=True)):
+            np.copyto(x0, after, casting="unsafe")  # the submission modified its x0 in place: so does the caller's
         return arrays["xs"].copy()
+
+    # ---- values the notebook computes (derivations, measurements) ------------------------------------------
+    def _ask(self, header: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
+        """Run the op in the child (after the slice of the notebook that defines its name); its numbers."""
+        self._ensure()
+        reply, arrays = self._exchange(header, self.limits.call_seconds, oracle=None)
+        if reply.get("op") == "error":
+            raise SubmissionError(str(reply.get("msg", "the submission raised"))[:600])
+        if reply.get("op") != "result" or "v" not in arrays:
+            raise SubmissionError("the submission returned no value")
+        self.last_type = str(reply.get("type", ""))[:100]
+        return arrays["v"].astype(float), reply
+
+    def evaluate(self, name: str, points: list[dict[str, float]]) -> tuple[np.ndarray, list[str]]:
+        """The SymPy expression `name` of the notebook at each point ({symbol name: value}), as floats computed
+        in the child (NaN where it fails, with the errors). The grader never sympifies the child's objects."""
+        values, reply = self._ask({"op": "evaluate", "name": name,
+                                   "points": [{str(k): float(v) for k, v in p.items()} for p in points]})
+        if values.shape != (len(points),):
+            raise SubmissionError(f"{name}: expected {len(points)} values, got shape {values.shape}")
+        errors = [str(e)[:300] for e in reply.get("errors", [])][:5] if isinstance(reply.get("errors"), list) else []
+        return values, errors
+
+    def defines(self, name: str) -> bool:
+        """Whether the notebook defines a function `name` (after running what defines it, if needed)."""
+        return bool(self._ask({"op": "has", "name": name})[0].reshape(-1)[:1].sum() == 1.0)
+
+    def value(self, name: str) -> np.ndarray:
+        """The notebook's variable `name` as a float array (after running the statements that define it)."""
+        return self._ask({"op": "value", "name": name})[0]
+
+    def invoke(self, name: str, *args: str | float | int | bool | None) -> np.ndarray:
+        """Call the notebook's function `name` with JSON arguments; its result as a float array."""
+        return self._ask({"op": "invoke", "name": name, "args": list(args)})[0]
 
     # ---- teaching-form proxies --------------------------------------------------------------------------
     def function(self, name: str, method: str) -> Callable[..., Any]:

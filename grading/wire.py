@@ -7,6 +7,7 @@ grader. Everything received from it is validated (sizes, dtypes, shapes) before 
 from __future__ import annotations
 
 import json
+import math
 import os
 import select
 import struct
@@ -44,14 +45,15 @@ def recv(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], dict[s
     n_head, n_payload = _PREFIX.unpack(_read_exact(fd, _PREFIX.size, deadline))
     if n_head > MAX_HEADER or n_payload > MAX_PAYLOAD:
         raise WireError(f"message too large ({n_head} + {n_payload} bytes)")
+    body = _read_exact(fd, n_head + n_payload, deadline)  # one read for both: fewer system calls per message
     try:
-        msg = json.loads(_read_exact(fd, n_head, deadline))
+        msg = json.loads(body[:n_head])
         header, meta = msg["h"], msg["a"]
         if not isinstance(header, dict) or not isinstance(meta, dict):
             raise TypeError("header and array table must be objects")
     except (ValueError, KeyError, TypeError) as exc:
         raise WireError(f"malformed message header: {exc}") from None
-    payload = _read_exact(fd, n_payload, deadline)
+    payload = body[n_head:]
     arrays, offset = {}, 0
     for name, spec in meta.items():
         try:
@@ -62,7 +64,7 @@ def recv(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], dict[s
                 raise ValueError(shape)
         except (ValueError, KeyError, TypeError):
             raise WireError(f"malformed array spec for {name!r}: {spec!r}") from None
-        size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        size = math.prod(shape) * dtype.itemsize  # (np.prod costs ~10 us per call: it is on every gradient)
         if offset + size > len(payload):
             raise WireError(f"array {name!r} overruns the payload")
         arrays[name] = np.frombuffer(payload, dtype=dtype, count=size // dtype.itemsize, offset=offset).reshape(shape)
@@ -83,15 +85,24 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
+    """n bytes from fd. On a non-blocking fd (the grader's side) a read is tried first and select() waits only
+    when nothing is there yet; on a blocking fd with a deadline, select() guards every read."""
     chunks, got = [], 0
+    blocking = os.get_blocking(fd) if deadline is not None else True
     while got < n:
-        if deadline is not None:
+        if deadline is not None and blocking:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 raise WireError("timed out")
-        chunk = os.read(fd, min(n - got, 1 << 20))
+        try:
+            chunk = os.read(fd, min(n - got, 1 << 20))
+        except BlockingIOError:
+            left = (deadline - time.monotonic()) if deadline is not None else None
+            if (left is not None and left <= 0) or not select.select([fd], [], [], left)[0]:
+                raise WireError("timed out") from None
+            continue
         if not chunk:
             raise WireError("the other side closed the pipe")
         chunks.append(chunk)
         got += len(chunk)
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
