@@ -274,9 +274,9 @@ def _run_dask(address: str, todo: list[Job], args: list[tuple], store: Callable[
 
     with Client(address, set_as_default=False) as client:
         futures = [client.submit(grade_one, *a, key=f"ratecheck-grade-{todo[i].student}-{todo[i].sha256[:12]}-"
-                                 f"{time.time_ns()}", pure=False) for i, a in enumerate(todo)]
+                                 f"{time.time_ns()}", pure=False) for i, a in enumerate(args)]
         index = {f.key: i for i, f in enumerate(futures)}
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=client.loop):
             i = index[fut.key]
             try:
                 record = fut.result()
