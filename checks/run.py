@@ -40,10 +40,40 @@ def run(method: str, optimizer: Any, problem: Problem, x0: np.ndarray, hp: dict[
     except (KeyboardInterrupt, MemoryError, Unsupported):
         raise
     except BaseException as exc:
-        tb = traceback.extract_tb(exc.__traceback__)
-        where = f" (at {tb[-1].filename}:{tb[-1].lineno})" if tb else ""
-        return Run(None, f"the optimizer raised {type(exc).__name__}: {exc}{where}", oracle.counts(),
-                   oracle.log, steps)
+        return Run(None, _raised(exc), oracle.counts(), oracle.log, steps)
+    return _validate(out, x0_given, x0, problem, oracle, steps)
+
+
+def run_replicates(method: str, optimizer: Any, problem: Problem, x0: np.ndarray, hp: dict[str, Any], steps: int,
+                   seeds: Any) -> list[Run]:
+    """`run` once per seed. An optimizer that offers `replicated(grads, n, x0s, lr, steps, rngs, batch_size)`
+    (the grading sandbox does) gets all replicates in one call, so that it can batch their oracle queries;
+    each replicate still has its own counted oracle, rng and x0, and is validated on its own."""
+    batched = getattr(optimizer, "replicated", None)
+    if method not in methods.STOCHASTIC or not callable(batched):
+        return [run(method, optimizer, problem, x0, hp, steps, seed=int(s)) for s in seeds]
+    oracles = [CountedOracle(problem) for _ in seeds]
+    x0s = [np.array(x0, dtype=float) for _ in seeds]
+    rngs = [np.random.default_rng(int(s)) for s in seeds]
+    try:
+        outs = batched([o.grad_i for o in oracles], problem.n, x0s, hp["lr"], steps, rngs,
+                       hp.get("batch_size", 1))
+    except (KeyboardInterrupt, MemoryError, Unsupported):
+        raise
+    except BaseException as exc:
+        return [Run(None, _raised(exc), o.counts(), (), steps) for o in oracles]
+    return [Run(None, _raised(out), o.counts(), (), steps) if isinstance(out, BaseException)
+            else _validate(out, x0g, x0, problem, o, steps) for out, x0g, o in zip(outs, x0s, oracles, strict=True)]
+
+
+def _raised(exc: BaseException) -> str:
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {tb[-1].filename}:{tb[-1].lineno})" if tb else ""
+    return f"the optimizer raised {type(exc).__name__}: {exc}{where}"
+
+
+def _validate(out: Any, x0_given: np.ndarray, x0: np.ndarray, problem: Problem, oracle: CountedOracle,
+              steps: int) -> Run:
     counts, log = oracle.counts(), oracle.log
     if not np.array_equal(x0_given, x0):
         return Run(None, "the optimizer modified x0 in place (it must not write into its input)", counts, log, steps)

@@ -9,6 +9,7 @@ fresh child, up to `max_restarts`).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -147,8 +148,10 @@ class Sandbox:
             while True:
                 h, a = wire.recv(self._from_child, deadline)
                 op = h.get("op")
-                if op in ("grad", "grad_i") and oracle is not None:
+                if op in ("grad", "grad_i") and callable(oracle):
                     self._answer(oracle, op, a)
+                elif op == "grads" and isinstance(oracle, list):
+                    self._answer_batch(oracle, h, a)
                 elif op in ("loaded", "result", "error"):
                     return h, a
                 else:
@@ -174,6 +177,49 @@ class Sandbox:
             wire.send(self._to_child, {"op": "refused", "msg": str(exc)})
         else:
             wire.send(self._to_child, {"op": "answer"}, {"g": g})
+
+    def _answer_batch(self, oracles: list[Any], h: dict[str, Any], a: dict[str, np.ndarray]) -> None:
+        ids = h.get("ids")
+        if not isinstance(ids, list) or not all(isinstance(i, int) and 0 <= i < len(oracles) for i in ids):
+            raise wire.WireError("malformed batch of oracle queries")
+        stacked = "X" in a and "IDX" in a and len(a["X"]) == len(ids) == len(a["IDX"])
+        rows, refused = [], {}
+        for j, rid in enumerate(ids):
+            try:
+                x, idx = (a["X"][j], a["IDX"][j]) if stacked else (a[f"x{j}"], a[f"i{j}"])
+                rows.append(oracles[rid](x, idx))
+            except (KeyError, IndexError):
+                refused[str(j)] = "malformed oracle query"
+            except ValueError as exc:  # OracleCallError: that replicate's own mistake, told to it
+                refused[str(j)] = str(exc)
+        if not refused and rows and len({g.shape for g in rows}) == 1:
+            out = {"G": np.stack(rows)}
+        else:
+            good = iter(rows)
+            out = {f"g{j}": next(good) for j in range(len(ids)) if str(j) not in refused}
+        wire.send(self._to_child, {"op": "answers", "refused": refused}, out)
+
+    def call_replicated(self, name: str, oracles: list[Any], x0s: list[np.ndarray], args: dict[str, Any],
+                        ) -> list[np.ndarray | BaseException]:
+        """Replicates of an SGD call in one exchange (their oracle queries batched): per replicate, its
+        iterates or the SubmissionError it ended with. x0s are updated in place as the submission left them."""
+        self._ensure()
+        header, arrays = self._exchange({"op": "rcall", "name": name, "method": "sgd", "args": args},
+                                        self.limits.call_seconds * 4, oracles,
+                                        {"x0": np.asarray(x0s[0], dtype=float)})
+        if header.get("op") == "error":
+            raise SubmissionError(str(header.get("msg", "the submission raised"))[:600])
+        errors = header.get("errors", {}) if isinstance(header.get("errors"), dict) else {}
+        out: list[np.ndarray | BaseException] = []
+        for r, x0 in enumerate(x0s):
+            after = arrays.get(f"x0{r}")
+            if after is not None and after.shape == x0.shape and not np.array_equal(after, x0, equal_nan=True):
+                np.copyto(x0, after, casting="unsafe")
+            if f"xs{r}" in arrays:
+                out.append(arrays[f"xs{r}"].copy())
+            else:
+                out.append(SubmissionError(str(errors.get(str(r), "the submission returned no iterates"))[:600]))
+        return out
 
     def call(self, name: str, method: str, oracle: Callable[..., Any], x0: np.ndarray, args: dict[str, Any]) -> Any:
         self._ensure()
@@ -236,6 +282,14 @@ class Sandbox:
                 args = {"n": int(n), "lr": table(lr, steps), "steps": int(steps), "batch_size": int(batch_size),
                         "rng_state": rng.bit_generator.state}
                 return self.call(name, method, grad_i, x0, args)
+
+            def replicated(grads, n, x0s, lr, steps, rngs, batch_size=1):  # see checks.run.run_replicates
+                args = {"n": int(n), "lr": table(lr, steps), "steps": int(steps), "batch_size": int(batch_size),
+                        "rng_states": [r.bit_generator.state for r in rngs]}
+                return self.call_replicated(name, list(grads), list(x0s), args)
+
+            if importlib.util.find_spec("greenlet") is not None:  # the child runs replicates as greenlets
+                proxy.replicated = replicated
         elif method == "gd":
             def proxy(grad, x0, lr, steps):
                 return self.call(name, method, grad, x0, {"lr": table(lr, steps), "steps": int(steps)})

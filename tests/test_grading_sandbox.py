@@ -116,3 +116,47 @@ def test_missing_function_and_broken_cells_are_reported():
             sb.function("heavy_ball", "heavy-ball")(lambda x: x, np.ones(2), 0.1, 0.5, 3)
         assert "gradient_descent" in sb.names
         assert any("SyntaxError" in e for e in sb.load_errors)
+
+
+SGD = """
+import numpy as np
+def sgd(grad_i, n, x0, lr, steps, rng, batch_size=1):
+    xs = [np.array(x0, dtype=float)]
+    for k in range(steps):
+        idx = rng.integers(0, n, size=batch_size)
+        if n == 7 and k == 3 and rng.random() < 0.3:
+            raise RuntimeError("unlucky replicate")
+        xs.append(xs[-1] - (lr(k) if callable(lr) else lr) * grad_i(xs[-1], idx))
+    return np.array(xs)
+"""
+
+
+def test_replicated_sgd_calls_batch_queries_and_match_one_by_one_calls():
+    from ratecheck.checks.run import run, run_replicates
+    from ratecheck.implementations.problems import noisy_quadratic
+
+    problem = noisy_quadratic(3, 0.5, 2.0, 0.3, 0, n=16)  # a finite sum: runs are deterministic given the rng
+    hp = {"lr": 0.2, "batch_size": 2}
+    seeds = list(range(20))
+    with Sandbox([SGD]) as sb:
+        fn = sb.function("sgd", "sgd")
+        batched = run_replicates("sgd", fn, problem, np.ones(3), hp, 30, seeds)
+        del fn.replicated
+        one_by_one = [run("sgd", fn, problem, np.ones(3), hp, 30, seed=s) for s in seeds]
+    for a, b in zip(batched, one_by_one, strict=True):
+        assert a.error is None and b.error is None
+        np.testing.assert_array_equal(a.xs, b.xs)
+        assert a.counts["component_gradients"] == b.counts["component_gradients"] == 60
+
+
+def test_a_failing_replicate_fails_alone():
+    from ratecheck.checks.run import run_replicates
+    from ratecheck.implementations.problems import noisy_quadratic
+
+    problem = noisy_quadratic(2, 1.0, 1.0, 0.1, 0, n=7)
+    with Sandbox([SGD]) as sb:
+        runs = run_replicates("sgd", sb.function("sgd", "sgd"), problem, np.ones(2), {"lr": 0.1}, 10, range(40))
+    failed = [r for r in runs if r.error]
+    assert failed and len(failed) < 40
+    assert all("unlucky replicate" in r.error for r in failed)
+    assert all(r.xs.shape == (11, 2) for r in runs if not r.error)

@@ -23,7 +23,7 @@ from ...implementations.problems import noisy_quadratic
 from ..config import Config
 from ..methods import Setting, prescribed
 from ..report import PropertyResult
-from ..run import allowance, run
+from ..run import allowance, run_replicates
 from ..strategies import Instance, instances
 from ._common import Examples, bound_values, counterexample
 from ._search import Violation, search
@@ -62,8 +62,7 @@ def check(method: str, optimizer: object, setting: Setting, config: Config) -> P
         seeds = np.random.SeedSequence(inst.seed).generate_state(R)
         x_star = inst.x_star
         sq = np.empty((R, steps + 1))
-        for r, s in enumerate(seeds):
-            out = run(method, optimizer, inst.problem, inst.x0, hp, steps, seed=int(s))
+        for r, out in enumerate(run_replicates(method, optimizer, inst.problem, inst.x0, hp, steps, seeds)):
             if out.error:
                 raise Violation(counterexample(inst, hp, f"replicate {r}: {out.error}"))
             sq[r] = np.sum((out.xs - x_star) ** 2, axis=1)
