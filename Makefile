@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"  # 2 workers; a file stays on one worker
 
 readme: $(STAMP)
 	$(BIN)/python -m ratecheck.theory.catalogue --update-readme README.md
