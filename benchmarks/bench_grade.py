@@ -3,8 +3,8 @@ submissions, in the same run, interleaved (nbgrader, jobs 1, jobs 2, nbgrader, .
 
     python benchmarks/bench_grade.py [--assignment gd] [--copies 3] [--repeats 2] [--course DIR]
 
-The submissions: `copies` solutions and `copies` plausible wrong implementations (tests/test_assignments.py's
-WRONG: visible tests pass, hidden ratecheck checks fail). Prints submissions per minute and the ratio to
+The submissions: `copies` solutions and `copies` plausible wrong implementations (ratecheck.assignments.samples:
+visible tests pass, hidden ratecheck checks fail). Prints submissions per minute and the ratio to
 nbgrader, and checks that both graders give the same autograded totals. Goal: ratecheck at --jobs 2 at least
 2x nbgrader's throughput.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import shutil
 import statistics
 import subprocess
@@ -25,18 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _wrong() -> dict:
-    spec = importlib.util.spec_from_file_location("test_assignments", ROOT / "tests" / "test_assignments.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.WRONG
-
-
 def make_submissions(course: Path, assignment: str, copies: int) -> list[str]:
     import nbformat
 
     shutil.rmtree(course / "submitted", ignore_errors=True)
-    grade_id, _, code = _wrong()[assignment]
+    from ratecheck.assignments.samples import WRONG
+
+    grade_id, _, code = WRONG[assignment]
     students = []
     for i in range(copies):
         for kind in ("solution", "wrong"):

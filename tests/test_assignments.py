@@ -16,42 +16,11 @@ pytest.importorskip("nbgrader")
 pytest.importorskip("jupytext")
 
 from nbgrader.api import Gradebook  # noqa: E402
-from ratecheck.assignments import build  # noqa: E402
+from ratecheck.assignments import build, samples  # noqa: E402
 
 NAMES = build.ASSIGNMENTS
 
-# Plausible wrong implementations that the visible tests miss and the hidden ratecheck checks catch.
-WRONG = {
-    "gd": ("gradient_descent", "discipline", '''\
-def gradient_descent(grad, x0, lr, steps):
-    x = np.asarray(x0, dtype=float)  # no copy: x0 is updated in place below
-    xs = [x.copy()]
-    for _ in range(steps):
-        x -= lr * grad(x)
-        xs.append(x.copy())
-    return np.array(xs)
-'''),
-    "momentum": ("nesterov", "conformance", '''\
-def nesterov(grad, x0, lr, momentum, steps):
-    xs, y = [np.array(x0, dtype=float)], np.array(x0, dtype=float)
-    for k in range(steps):
-        b = momentum(k) if callable(momentum) else momentum
-        x_new = y - lr * grad(xs[-1])  # the gradient at x_k instead of at y_k
-        y = x_new + b * (x_new - xs[-1])
-        xs.append(x_new)
-    return np.array(xs)
-'''),
-    "sgd": ("sgd", "minibatch", '''\
-def sgd(grad_i, n, x0, lr, steps, rng, batch_size=1):
-    xs = [np.array(x0, dtype=float)]
-    for k in range(steps):
-        idx = rng.integers(0, n, size=batch_size)
-        step = lr(k) if callable(lr) else lr
-        g = sum(grad_i(xs[-1], np.array([i])) for i in idx)  # sums the batch instead of averaging it
-        xs.append(xs[-1] - step * g)
-    return np.array(xs)
-'''),
-}
+WRONG = samples.WRONG
 
 # The solution with harmless noise on stderr, at the Python level and at the file-descriptor level.
 NOISY_GD = '''\

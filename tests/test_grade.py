@@ -20,7 +20,7 @@ pytest.importorskip("jupytext")
 
 from click.testing import CliRunner  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
-from ratecheck.assignments import build  # noqa: E402
+from ratecheck.assignments import build, samples  # noqa: E402
 from ratecheck.cli import main as cli  # noqa: E402
 from ratecheck.grading import batch, rubric  # noqa: E402
 from ratecheck.grading import feedback as fb  # noqa: E402
@@ -29,35 +29,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Non-unique cell id")  # the dupl
 
 LIMITS = {"call_seconds": 5.0, "load_seconds": 30.0, "memory_bytes": 1 << 30, "max_restarts": 1}
 
-WRONG_GD = '''\
-def gradient_descent(grad, x0, lr, steps):
-    x = np.asarray(x0, dtype=float)  # no copy: x0 is updated in place below
-    xs = [x.copy()]
-    for _ in range(steps):
-        x -= lr * grad(x)
-        xs.append(x.copy())
-    return np.array(xs)
-'''
-WRONG_NESTEROV = '''\
-def nesterov(grad, x0, lr, momentum, steps):
-    xs, y = [np.array(x0, dtype=float)], np.array(x0, dtype=float)
-    for k in range(steps):
-        b = momentum(k) if callable(momentum) else momentum
-        x_new = y - lr * grad(xs[-1])  # the gradient at x_k instead of at y_k
-        y = x_new + b * (x_new - xs[-1])
-        xs.append(x_new)
-    return np.array(xs)
-'''
-WRONG_SGD = '''\
-def sgd(grad_i, n, x0, lr, steps, rng, batch_size=1):
-    xs = [np.array(x0, dtype=float)]
-    for k in range(steps):
-        idx = rng.integers(0, n, size=batch_size)
-        step = lr(k) if callable(lr) else lr
-        g = sum(grad_i(xs[-1], np.array([i])) for i in idx)  # sums the batch instead of averaging it
-        xs.append(xs[-1] - step * g)
-    return np.array(xs)
-'''
 # A gradient descent that does nothing useful (its visible, hidden and measurement parts must fail) and the
 # code each attack adds to it: the honest part left is the derivation (2 of 10 points).
 BROKEN_GD = '''\
@@ -157,8 +128,7 @@ def graded(course):
     """The main batch: every assignment's correct and partial submissions, gd's attacks; --jobs 2."""
     submitted = course / "submitted"
     expected: dict[tuple[str, str], float | None] = {}
-    for name, (grade_id, code) in {"gd": ("gradient_descent", WRONG_GD), "momentum": ("nesterov", WRONG_NESTEROV),
-                                   "sgd": ("sgd", WRONG_SGD)}.items():
+    for name, (grade_id, _, code) in samples.WRONG.items():
         _submit(submitted, "correct", name, _source(course, name))
         _submit(submitted, "partial", name, _replace(_source(course, name), grade_id, code))
         expected["correct", name] = None  # full marks
