@@ -20,12 +20,11 @@ def trajectory_figure(result: PropertyResult) -> Figure:
     examples = result.details.get("examples") or []
     worst = result.details.get("worst")
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    for i, e in enumerate(examples):
+    others = [e for i, e in enumerate(examples) if i != worst]
+    for j, e in enumerate(others):
         k, obs, bnd = np.array(e["k"]), np.array(e["observed"]), np.array(e["bound"])
         scale = bnd[0] if bnd[0] > 0 else 1.0
-        if i == worst:
-            continue
-        ax.plot(k, obs / scale, color="0.7", lw=0.8, label="observed" if i == (1 if worst == 0 else 0) else None)
+        ax.plot(k, obs / scale, color="0.7", lw=0.8, label="observed" if j == 0 else None)
     if worst is not None:
         e = examples[worst]
         k, obs, bnd = np.array(e["k"]), np.array(e["observed"]), np.array(e["bound"])

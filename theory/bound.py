@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -78,20 +78,10 @@ class Bound:
         """Names of the symbols the bound depends on (sorted), the arguments of `evaluate`."""
         return tuple(sorted(s.name for s in self.expr.free_symbols))
 
-    @cached_property
-    def _fn(self) -> Callable[..., Any]:
-        return _lambdify(self.expr, self.parameters)
-
-    @cached_property
-    def _k_fn(self) -> Callable[..., Any] | None:
-        if self.iterations is None:
-            return None
-        names = tuple(sorted(s.name for s in self.iterations.free_symbols))
-        return _lambdify(self.iterations, names), names
-
     def evaluate(self, **values: Any) -> np.ndarray:
         """Vectorised value of the bound; arguments broadcast like NumPy arrays."""
-        return np.asarray(self._fn(*_args(self.id, self.parameters, values)), dtype=float)
+        fn, names = _compiled(self.expr)
+        return np.asarray(fn(*_args(self.id, names, values)), dtype=float)
 
     __call__ = evaluate
 
@@ -103,9 +93,9 @@ class Bound:
         For a lower bound: the smallest k at which the lower bound allows eps, i.e. no method can
         guarantee eps in fewer iterations.
         """
-        if self._k_fn is None:
+        if self.iterations is None:
             raise ValueError(f"bound {self.id!r} has no iteration count (it bounds {self.quantity!r})")
-        fn, names = self._k_fn
+        fn, names = _compiled(self.iterations)
         eps_arr = np.asarray(eps, dtype=float)
         vals = dict(values, eps=eps_arr)
         with np.errstate(all="ignore"):
@@ -135,10 +125,9 @@ class Bound:
         """Vectorised value of a derived quantity (e.g. "lr_opt", "noise_floor", "eps_gd_wins")."""
         if name not in self.derived:
             raise KeyError(f"bound {self.id!r} derives {sorted(self.derived)}, not {name!r}")
-        expr = self.derived[name]
-        names = tuple(sorted(s.name for s in expr.free_symbols))
+        fn, names = _compiled(self.derived[name])
         with np.errstate(all="ignore"):
-            return np.asarray(_lambdify(expr, names)(*_args(self.id, names, values)), dtype=float)
+            return np.asarray(fn(*_args(self.id, names, values)), dtype=float)
 
     # ---- serialisation ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -165,6 +154,13 @@ class Bound:
             "notes": list(self.notes),
             "counterexamples": [dict(c) for c in self.counterexamples],
         }
+
+
+@cache
+def _compiled(expr: sp.Expr) -> tuple[Callable[..., Any], tuple[str, ...]]:
+    """The expression as a NumPy function of its symbols (sorted by name), compiled once per expression."""
+    names = tuple(sorted(s.name for s in expr.free_symbols))
+    return _lambdify(expr, names), names
 
 
 def _lambdify(expr: sp.Expr, names: tuple[str, ...]) -> Callable[..., Any]:
