@@ -67,8 +67,12 @@ class CountedOracle:
         self._counts = counts = [0, 0, 0]  # full gradients, component gradients, values
         self._log: list[Query] = []
         log = self._log if record else None
-        self.grad = _make_grad(problem.grad, problem.d, counts, log)
-        self.grad_i = _make_grad_i(problem.grad_i, problem.n, problem.d, counts, log)
+        propagates = problem.nonfinite_propagates
+        if problem.affine_grad is None:
+            self.grad = _make_grad(problem.grad, problem.d, propagates, counts, log)
+        else:
+            self.grad = _make_affine_grad(*problem.affine_grad, counts, log)
+        self.grad_i = _make_grad_i(problem.grad_i, problem.n, problem.d, propagates, counts, log)
         self.grad_i_batched = _make_grad_i_batched(problem.grad_i_batched, problem.n, problem.d, counts, log)
         self.value = _make_value(problem.f, problem.d, counts, log)
 
@@ -112,23 +116,38 @@ class CountedOracle:
         return f"CountedOracle(n={self.n}, d={self.d}, {self.counts()})"
 
 
-# The fast paths below keep the per-call overhead to a few hundred nanoseconds: identity checks on
-# shape/dtype, one BLAS dot for finiteness (sum(x) = x.1 is finite iff every entry is, barring an
-# overflow past 1e308 which the exact slow path sorts out; x.x would overflow, and warn, from 1e154),
-# and Python-level range checks on small index arrays.
+# The fast paths keep the per-call overhead to a few hundred nanoseconds: identity checks on shape
+# and dtype, Python-level range checks on small index arrays, and a finiteness test that costs one
+# comparison when the problem allows it. For problems with `nonfinite_propagates` (every entry of the
+# gradient is a dot product over all of x, so IEEE arithmetic makes each entry inf or nan as soon as one
+# entry of x is: inf*0 = nan, inf + finite = inf, nan + anything = nan), a finite first entry of the
+# result proves x finite; a non-finite one sends x to the exact check, which rejects it, or accepts a
+# finite x whose gradient overflowed. (Computing on a non-finite x can make numpy warn "invalid value
+# encountered in dot" before the rejection; if warnings are errors, or np.seterr says raise, the clear
+# OracleCallError still wins.) Otherwise x is tested before the call with one BLAS dot: sum(x) = x.1 is
+# finite iff every entry is, barring an overflow past 1e308 that the exact check sorts out.
 
-def _make_grad(fn: Callable, d: int, counts: list[int], log: list[Query] | None) -> Callable:
-    shape, ones = (d,), np.ones(d)
+def _make_grad(fn: Callable, d: int, propagates: bool, counts: list[int], log: list[Query] | None,
+               ) -> Callable:
+    shape, ones, where = (d,), np.ones(d), "grad(x)"
 
     def grad(x: np.ndarray) -> np.ndarray:
         try:
-            ok = x.shape == shape and x.dtype is _F64 and -_INF < x.dot(ones) < _INF
+            ok = x.shape == shape and x.dtype is _F64
         except AttributeError:
             ok = False
-        if not ok:
-            x = _as_point(x, shape, "grad(x)")
+        if ok and propagates:  # finiteness is read off the result
+            try:
+                g = fn(x)
+            except _FP_ERRORS as exc:
+                _blame_point(x, shape, where, exc)
+            if not -_INF < g.item(0) < _INF:
+                _as_point(x, shape, where)  # raises, unless x is finite and only its gradient overflowed
+        else:
+            if not (ok and -_INF < x.dot(ones) < _INF):
+                x = _as_point(x, shape, where)
+            g = fn(x)
         counts[0] += 1
-        g = fn(x)
         if log is not None:
             log.append(Query("grad", x.copy(), None, g.copy()))
         return g
@@ -136,29 +155,65 @@ def _make_grad(fn: Callable, d: int, counts: list[int], log: list[Query] | None)
     return grad
 
 
-def _make_grad_i(fn: Callable, n: int, d: int, counts: list[int], log: list[Query] | None) -> Callable:
-    shape, ones = (d,), np.ones(d)
+def _make_affine_grad(H: np.ndarray, c: np.ndarray, counts: list[int], log: list[Query] | None) -> Callable:
+    """`_make_grad` for grad(x) = H x - c, computed inline: a quadratic's step is cheap enough that the
+    problem's own Python frame is ~4% of it."""
+    shape, where = c.shape, "grad(x)"
 
-    def grad_i(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def grad(x: np.ndarray) -> np.ndarray:
         try:
-            ok = (x.shape == shape and x.dtype is _F64 and idx.dtype is _INTP and idx.ndim == 1
-                  and -_INF < x.dot(ones) < _INF)
+            ok = x.shape == shape and x.dtype is _F64
         except AttributeError:
             ok = False
         if not ok:
-            x, idx = _as_point(x, shape, "grad_i(x, idx)"), _as_indices(idx, 1, "grad_i(x, idx)")
+            x = _as_point(x, shape, where)
+        try:
+            g = H.dot(x) - c
+        except _FP_ERRORS as exc:
+            _blame_point(x, shape, where, exc)
+        if not -_INF < g.item(0) < _INF:  # H x - c propagates non-finite entries of x to every entry
+            _as_point(x, shape, where)
+        counts[0] += 1
+        if log is not None:
+            log.append(Query("grad", x.copy(), None, g.copy()))
+        return g
+
+    return grad
+
+
+def _make_grad_i(fn: Callable, n: int, d: int, propagates: bool, counts: list[int], log: list[Query] | None,
+                 ) -> Callable:
+    shape, ones, where = (d,), np.ones(d), "grad_i(x, idx)"
+
+    def grad_i(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        try:
+            ok = x.shape == shape and x.dtype is _F64
+            ok_idx = idx.ndim == 1 and idx.dtype is _INTP
+        except AttributeError:
+            ok = ok_idx = False
+        unchecked = ok and propagates  # x's finiteness is read off the result
+        if not (unchecked or (ok and -_INF < x.dot(ones) < _INF)):
+            x = _as_point(x, shape, where)
+        if not ok_idx:
+            idx = _as_indices(idx, 1, where)
         m = idx.size
-        if m == 1:  # the common SGD case: one Python comparison instead of two reductions
+        if m == 1:  # the common SGD case: one Python comparison
             if not 0 <= idx.item() < n:
-                _bad_range(idx, n, "grad_i(x, idx)")
-        elif m <= 16:
+                _bad_range(idx, n, where)
+        elif m <= 16:  # sorting a short list (~0.2 us) beats numpy's min and max (~1 us each)
             lst = idx.tolist()
-            if not lst or min(lst) < 0 or max(lst) >= n:
-                _bad_range(idx, n, "grad_i(x, idx)")
-        elif idx.min() < 0 or idx.max() >= n:
-            _bad_range(idx, n, "grad_i(x, idx)")
+            lst.sort()
+            if not lst or lst[0] < 0 or lst[-1] >= n:
+                _bad_range(idx, n, where)
+        elif not (0 <= idx.item(idx.argmin()) and idx.item(idx.argmax()) < n):  # argmin/max: ~0.15 us each
+            _bad_range(idx, n, where)
+        try:
+            g = fn(x, idx)
+        except _FP_ERRORS as exc:
+            _blame_point(x, shape, where, exc)
+        if unchecked and not -_INF < g.item(0) < _INF:
+            _as_point(x, shape, where)
         counts[1] += m
-        g = fn(x, idx)
         if log is not None:
             log.append(Query("grad_i", x.copy(), idx.copy(), g.copy()))
         return g
@@ -201,6 +256,19 @@ def _make_value(fn: Callable, d: int, counts: list[int], log: list[Query] | None
         return v
 
     return value
+
+
+# Floating-point trouble raised as an exception: under np.seterr(all="raise") or warnings-as-errors.
+_FP_ERRORS = (FloatingPointError, RuntimeWarning)
+
+
+def _blame_point(x: np.ndarray, shape: tuple[int], where: str, exc: BaseException) -> None:
+    """numpy raised inside the gradient: a non-finite x gets the clear error, anything else propagates."""
+    try:
+        _as_point(x, shape, where)
+    except OracleCallError as err:
+        raise err from None
+    raise exc
 
 
 def _as_point(x: object, shape: tuple[int], where: str) -> np.ndarray:

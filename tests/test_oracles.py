@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -12,8 +14,11 @@ from ratecheck.implementations import (
     Problem,
     gradient_descent,
     least_squares,
+    least_squares_rank_deficient,
     logistic,
     nesterov_worst_case,
+    noisy_quadratic,
+    quadratic,
     quadratic_spectrum,
     sgd,
     sgd_replicates,
@@ -93,6 +98,9 @@ def test_lists_ints_and_huge_finite_points_are_accepted(ls):
         (lambda o: o.grad_i(np.zeros(4), np.array([30])), r"\[0, 30\), got 30"),
         (lambda o: o.grad_i(np.zeros(4), np.array([0, 5, 31])), "got 31"),
         (lambda o: o.grad_i(np.zeros(4), np.arange(-1, 40)), "got -1"),
+        (lambda o: o.grad_i(np.zeros(4), np.arange(-1, 99)), "got -1"),  # long idx: the one-reduction check
+        (lambda o: o.grad_i(np.zeros(4), np.arange(5, 105)), "got 30"),
+        (lambda o: o.grad_i(np.zeros(4), np.arange(60)[::-2]), "got 59"),  # strided
         (lambda o: o.grad_i(np.full(4, np.inf), np.array([1])), r"grad_i\(x, idx\): x must be finite"),
         (lambda o: o.grad_i_batched(np.zeros((2, 3)), np.zeros((2, 1), int)), r"real array of shape \(R, 4\)"),
         (lambda o: o.grad_i_batched(np.full((2, 4), np.nan), np.zeros((2, 1), int)), r"finite, got nan at X\[0, 0\]"),
@@ -102,12 +110,97 @@ def test_lists_ints_and_huge_finite_points_are_accepted(ls):
         (lambda o: o.value(np.array([np.nan, 0, 0, 0])), r"value\(x\): x must be finite"),
     ],
 )
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # numpy, on the inf points
 def test_malformed_calls_are_rejected_and_not_counted(ls, call, match):
     oracle = CountedOracle(ls)
     with pytest.raises(OracleCallError, match=match):
         call(oracle)
     assert oracle.work == 0 and oracle.values == 0
     assert issubclass(OracleCallError, ValueError)
+
+
+# Problems whose oracle reads finiteness off the first entry of the result (oracles.py fast path).
+PROPAGATING = {
+    "quadratic": lambda: quadratic_spectrum(5, 0.1, 1.0, rng=0),
+    "quadratic d=1": lambda: quadratic_spectrum(1, 2.0, 2.0, rng=0),
+    "quadratic, zero eigenvalues": lambda: quadratic(np.array([0.0, 0.0, 0.0, 1.0]), rng=0),
+    "nesterov worst case": lambda: nesterov_worst_case(6, 1.0, mu=0.1),
+    "least squares": lambda: least_squares(30, 4, rng=0),
+    "least squares, interpolating": lambda: least_squares(30, 4, rng=0, interpolating=True),
+    "least squares, rank deficient": lambda: least_squares_rank_deficient(20, 5, 2, rng=0),
+    "noisy quadratic, finite": lambda: noisy_quadratic(4, 0.1, 1.0, 2.0, rng=0, n=10),
+    "noisy quadratic, gaussian": lambda: noisy_quadratic(4, 0.1, 1.0, 2.0, rng=0),
+}
+BAD = (np.inf, -np.inf, np.nan)
+
+
+def _poisons(problem) -> bool:
+    """Whether every entry of grad and grad_i is inf/nan for x with one non-finite entry, at every position:
+    what `nonfinite_propagates` promises."""
+    with np.errstate(all="ignore"):
+        for j in range(problem.d):
+            for bad in BAD:
+                x = np.ones(problem.d)
+                x[j] = bad
+                results = [problem.grad(x)] + [problem.grad_i(x, np.array(idx) % problem.n)
+                                               for idx in ([0], [1, 2, 1], list(range(20)))]
+                if any(np.isfinite(g).any() for g in results):
+                    return False
+    return True
+
+
+@pytest.mark.parametrize("name", PROPAGATING)
+def test_flagged_problems_propagate_non_finite_points_to_every_gradient_entry(name):
+    problem = PROPAGATING[name]()
+    assert problem.nonfinite_propagates and _poisons(problem)
+
+
+def test_the_propagation_check_catches_a_problem_that_does_not_propagate():
+    # The logistic gradient saturates (sigmoid(inf) = 1), so a non-finite x can give finite entries: it
+    # keeps the up-front check; flagging it would be wrong, and the property above says so.
+    problem = logistic(50, 3, 0.1, rng=0)
+    assert not problem.nonfinite_propagates and not _poisons(problem)
+    wrongly_flagged = CountedOracle(dataclasses.replace(problem, nonfinite_propagates=True))
+    x = np.array([0.0, np.inf, 0.0])
+    with np.errstate(all="ignore"):
+        g = wrongly_flagged.grad(x)  # accepted: what the property above protects against
+    assert np.isfinite(g[0]) and not np.isfinite(g[1])
+    with pytest.raises(OracleCallError, match="got inf at index 1"):
+        CountedOracle(problem).grad(x)
+
+
+@pytest.mark.parametrize("fp_mode", ["default", "warnings are errors", "np.seterr raise"])
+@pytest.mark.parametrize("name", [*PROPAGATING, "logistic"])
+def test_every_non_finite_point_is_rejected_and_not_counted(name, fp_mode):
+    problem = logistic(50, 3, 0.1, rng=0) if name == "logistic" else PROPAGATING[name]()
+    oracle = CountedOracle(problem, record=True)
+    calls = {"grad(x)": lambda x: oracle.grad(x), "grad_i(x, idx)": lambda x: oracle.grad_i(x, np.array([0])),
+             "grad_i(x, idx) ": lambda x: oracle.grad_i(x, np.array([0, 1, 0]) % problem.n)}
+    with warnings.catch_warnings(), np.errstate(all="raise" if fp_mode == "np.seterr raise" else "warn"):
+        warnings.simplefilter("error" if fp_mode == "warnings are errors" else "ignore")
+        for j in range(problem.d):
+            for bad in BAD:
+                x = np.zeros(problem.d)
+                x[j] = bad
+                for where, call in calls.items():
+                    expected = f"{where.strip()}: x must be finite, got {bad} at index {j}"
+                    with pytest.raises(OracleCallError) as info:
+                        call(x)
+                    err = info.value  # and no numpy warning chained under it
+                    assert str(err) == expected and (err.__context__ is None or err.__suppress_context__)
+    assert oracle.counts()["work"] == 0 and oracle.log == ()
+    oracle.grad(np.zeros(problem.d))
+    assert oracle.full_gradients == 1
+
+
+def test_a_finite_point_whose_gradient_overflows_is_accepted():
+    problem = quadratic_spectrum(3, 1.0, 10.0, rng=0)
+    oracle = CountedOracle(problem)
+    x = np.full(3, 1e308)
+    with np.errstate(over="ignore"):
+        g = oracle.grad(x)
+        oracle.grad_i(x, np.array([0]))
+    assert not np.isfinite(g).all() and oracle.work == 2
 
 
 def test_log_records_queries_as_copies_and_checks_the_update_rule(ls):

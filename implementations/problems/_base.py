@@ -27,6 +27,10 @@ class Problem:
     For the checker only: x_star, f_star, hessian (quadratics), and nearest_minimizer(x0) when the
     minimiser is not unique (mu = 0): the minimiser closest to x0, the limit of gradient methods.
     flops_grad / flops_component / flops_value: cost model used by the oracle (see oracles.py).
+    nonfinite_propagates: every entry of grad(x) and grad_i(x, idx) is inf or nan whenever an entry of x
+    is (each is a dot product over all of x); lets the oracle test one entry of the result instead of x.
+    affine_grad: (H, c) when grad(x) is computed as H.dot(x) - c (quadratics), so the oracle can compute
+    it inline, one Python call less per step.
     `notes` says which constants are exact and how they were obtained.
     """
 
@@ -49,6 +53,8 @@ class Problem:
     hessian: np.ndarray | None = None
     nearest_minimizer: VectorFn | None = None
     notes: str = ""
+    nonfinite_propagates: bool = False
+    affine_grad: tuple[np.ndarray, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         for arr in (self.x_star, self.hessian):
@@ -118,4 +124,6 @@ def quadratic_problem(name: str, H: np.ndarray, c: np.ndarray, x_star: np.ndarra
                    L=float(L), mu=float(mu), L_max=float(L), sigma2_star=0.0,
                    x_star=np.array(x_star, dtype=np.float64), f_star=float(f_star),
                    flops_grad=2.0 * d * d, flops_component=2.0 * d * d, flops_value=2.0 * d * d,
-                   hessian=H.copy(), nearest_minimizer=nearest_minimizer, notes=notes)
+                   hessian=H.copy(), nearest_minimizer=nearest_minimizer, notes=notes,
+                   nonfinite_propagates=True,  # H.dot(x): every entry sums over all of x
+                   affine_grad=(H, c))

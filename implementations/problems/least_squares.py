@@ -141,4 +141,5 @@ def _make(name, A, b, x_star, *, L, mu, hessian, exact_zero, notes, nearest=None
                    L=float(L), mu=float(mu), L_max=float(row2.max()), sigma2_star=sigma2,
                    x_star=np.array(x_star, dtype=np.float64), f_star=f_star,
                    flops_grad=4.0 * n * d, flops_component=4.0 * d, flops_value=2.0 * n * d,
-                   hessian=hessian, nearest_minimizer=nearest, notes=notes)
+                   hessian=hessian, nearest_minimizer=nearest, notes=notes,
+                   nonfinite_propagates=True)  # each entry of a gradient is a dot product over all of x

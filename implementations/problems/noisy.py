@@ -42,6 +42,7 @@ def noisy_quadratic(d: int, mu: float, L: float, sigma2: float, rng: np.random.G
         sigma2_star=float(sigma2), x_star=base.x_star.copy(), f_star=base.f_star,
         flops_grad=base.flops_grad, flops_component=base.flops_component, flops_value=base.flops_value,
         hessian=base.hessian.copy(), notes=f"{base.notes} Noise: {how}",
+        nonfinite_propagates=True, affine_grad=base.affine_grad,  # H.dot(x) + noise: sums over all of x
     )
 
 
