@@ -9,10 +9,14 @@ convention: the minimum is the run least disturbed by other processes).
 
 Columns: raw = the reference optimizer on the problem's unchecked callable (loop structure + one Python
 call); floor = the same through a wrapper that only counts (what intercepting a call costs at all, with
-no validation); overhead = through CountedOracle; us/call = the oracle's extra cost per step. The oracle costs a
-fixed ~0.3-0.5 us per call, so the target holds once a bare step costs more than ~2 us; the cheapest
-steps (a d=20 matvec, ~1.5 us) stay above it. Problems with `nonfinite_propagates` (quadratics, least
-squares) read finiteness off the result; logistic regression tests x up front (one extra BLAS dot).
+no validation); overhead = through CountedOracle; us/call = the oracle's extra cost per step.
+
+What to expect (2-core shared machine, 2026-11): the oracle costs ~0.4-0.5 us per full gradient
+(quadratics: shape/dtype identity checks, the gradient inline, one comparison for finiteness), ~0.7 us
+per single-component call, ~1 us with 8 indices (their range check) or when x must be tested up front
+(logistic regression: one extra BLAS dot). The target holds for GD/heavy ball/Nesterov from d = 50
+and single-sample SGD; the cheapest steps stay above it: GD at d = 20 (a 2 us step, where the
+count-only floor alone is ~12%) and mini-batches of 8 at d = 50 (~27%).
 
     python benchmarks/bench_oracle_overhead.py [--steps 5000] [--repeats 41]
 """

@@ -1,8 +1,8 @@
 """`make bench` (pytest benchmarks -q -s): run both benchmarks, print their tables, check the targets.
 
-The replicate speedup is asserted at its target (>= 10x). The oracle overhead is printed; only a loose
-bound is asserted, because its 20% target depends on the step cost and machine noise (see the
-benchmark's docstring).
+The replicate speedup is asserted at its target (>= 10x). The oracle overhead table is printed (met /
+MISSED per case); only a loose bound is asserted, because whether a case lands under 20% depends on its
+step cost and on machine noise (see the benchmark's docstring).
 """
 
 from __future__ import annotations
@@ -24,6 +24,6 @@ def test_sgd_replicates_speedup():
 
 
 def test_oracle_overhead():
-    rows = _load("bench_oracle_overhead").main()
+    rows = _load("bench_oracle_overhead").main([])
     assert all(r["us_per_call"] < 3.0 for r in rows)
     assert min(r["overhead"] for r in rows) < 0.20
