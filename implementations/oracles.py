@@ -73,7 +73,8 @@ class CountedOracle:
         else:
             self.grad = _make_affine_grad(*problem.affine_grad, counts, log)
         self.grad_i = _make_grad_i(problem.grad_i, problem.n, problem.d, propagates, counts, log)
-        self.grad_i_batched = _make_grad_i_batched(problem.grad_i_batched, problem.n, problem.d, counts, log)
+        self.grad_i_batched = _make_grad_i_batched(problem.grad_i_batched, problem.n, problem.d, propagates,
+                                                   counts, log)
         self.value = _make_value(problem.f, problem.d, counts, log)
 
     @property
@@ -140,7 +141,7 @@ def _make_grad(fn: Callable, d: int, propagates: bool, counts: list[int], log: l
             try:
                 g = fn(x)
             except _FP_ERRORS as exc:
-                _blame_point(x, shape, where, exc)
+                _blame(exc, _as_point, x, shape, where)
             if not -_INF < g.item(0) < _INF:
                 _as_point(x, shape, where)  # raises, unless x is finite and only its gradient overflowed
         else:
@@ -170,7 +171,7 @@ def _make_affine_grad(H: np.ndarray, c: np.ndarray, counts: list[int], log: list
         try:
             g = H.dot(x) - c
         except _FP_ERRORS as exc:
-            _blame_point(x, shape, where, exc)
+            _blame(exc, _as_point, x, shape, where)
         if not -_INF < g.item(0) < _INF:  # H x - c propagates non-finite entries of x to every entry
             _as_point(x, shape, where)
         counts[0] += 1
@@ -210,7 +211,7 @@ def _make_grad_i(fn: Callable, n: int, d: int, propagates: bool, counts: list[in
         try:
             g = fn(x, idx)
         except _FP_ERRORS as exc:
-            _blame_point(x, shape, where, exc)
+            _blame(exc, _as_point, x, shape, where)
         if unchecked and not -_INF < g.item(0) < _INF:
             _as_point(x, shape, where)
         counts[1] += m
@@ -221,22 +222,35 @@ def _make_grad_i(fn: Callable, n: int, d: int, propagates: bool, counts: list[in
     return grad_i
 
 
-def _make_grad_i_batched(fn: Callable, n: int, d: int, counts: list[int], log: list[Query] | None,
-                         ) -> Callable:
+def _make_grad_i_batched(fn: Callable, n: int, d: int, propagates: bool, counts: list[int],
+                         log: list[Query] | None) -> Callable:
+    where = "grad_i_batched(X, IDX)"
+    ones = np.ones(0)
+
     def grad_i_batched(X: np.ndarray, IDX: np.ndarray) -> np.ndarray:
-        where = "grad_i_batched(X, IDX)"
-        if not (type(X) is _NDARRAY and X.dtype is _F64 and X.ndim == 2 and X.shape[1] == d
-                and np.isfinite(X).all()):
+        nonlocal ones
+        ok = type(X) is _NDARRAY and X.dtype is _F64 and X.ndim == 2 and X.shape[1] == d
+        unchecked = ok and propagates  # as in grad_i: row r of the result is all non-finite if X[r] is not
+        if not (unchecked or (ok and np.isfinite(X).all())):
             X = _as_points(X, d, where)
         if type(IDX) is not _NDARRAY or IDX.dtype is not _INTP or IDX.ndim != 2 or not IDX.size:
             IDX = _as_indices(IDX, 2, where)
         if IDX.shape[0] != X.shape[0]:
             raise OracleCallError(f"{where}: IDX must have one row per row of X ({X.shape[0]}), "
                                   f"got shape {IDX.shape}")
-        if IDX.min() < 0 or IDX.max() >= n:
+        if IDX.item(IDX.argmin()) < 0 or IDX.item(IDX.argmax()) >= n:  # ~0.3 us each, vs ~1 us for min/max
             _bad_range(IDX, n, where)
+        try:
+            G = fn(X, IDX)
+        except _FP_ERRORS as exc:
+            _blame(exc, _as_points, X, d, where)
+        if unchecked:
+            first = G[:, 0]
+            if ones.size != first.size:
+                ones = np.ones(first.size)
+            if not -_INF < first.dot(ones) < _INF:
+                _as_points(X, d, where)
         counts[1] += IDX.size
-        G = fn(X, IDX)
         if log is not None:
             log.append(Query("grad_i_batched", X.copy(), IDX.copy(), G.copy()))
         return G
@@ -262,10 +276,11 @@ def _make_value(fn: Callable, d: int, counts: list[int], log: list[Query] | None
 _FP_ERRORS = (FloatingPointError, RuntimeWarning)
 
 
-def _blame_point(x: np.ndarray, shape: tuple[int], where: str, exc: BaseException) -> None:
-    """numpy raised inside the gradient: a non-finite x gets the clear error, anything else propagates."""
+def _blame(exc: BaseException, check: Callable, *args: object) -> None:
+    """numpy raised inside the gradient: a non-finite point (check(*args) raises) gets the clear error,
+    anything else propagates."""
     try:
-        _as_point(x, shape, where)
+        check(*args)
     except OracleCallError as err:
         raise err from None
     raise exc

@@ -144,6 +144,9 @@ def _poisons(problem) -> bool:
                 x[j] = bad
                 results = [problem.grad(x)] + [problem.grad_i(x, np.array(idx) % problem.n)
                                                for idx in ([0], [1, 2, 1], list(range(20)))]
+                for b in (1, 3):  # batched: the row of the bad point, whole
+                    IDX = np.arange(2 * b).reshape(2, b) % problem.n
+                    results.append(problem.grad_i_batched(np.stack([np.zeros(problem.d), x]), IDX)[1])
                 if any(np.isfinite(g).any() for g in results):
                     return False
     return True
@@ -188,6 +191,10 @@ def test_every_non_finite_point_is_rejected_and_not_counted(name, fp_mode):
                         call(x)
                     err = info.value  # and no numpy warning chained under it
                     assert str(err) == expected and (err.__context__ is None or err.__suppress_context__)
+                X = np.stack([np.zeros(problem.d), x])
+                with pytest.raises(OracleCallError) as info:
+                    oracle.grad_i_batched(X, np.zeros((2, 2), dtype=int))
+                assert str(info.value) == f"grad_i_batched(X, IDX): X must be finite, got {bad} at X[1, {j}]"
     assert oracle.counts()["work"] == 0 and oracle.log == ()
     oracle.grad(np.zeros(problem.d))
     assert oracle.full_gradients == 1
@@ -200,7 +207,8 @@ def test_a_finite_point_whose_gradient_overflows_is_accepted():
     with np.errstate(over="ignore"):
         g = oracle.grad(x)
         oracle.grad_i(x, np.array([0]))
-    assert not np.isfinite(g).all() and oracle.work == 2
+        oracle.grad_i_batched(np.stack([x, x]), np.zeros((2, 1), dtype=int))
+    assert not np.isfinite(g).all() and oracle.work == 4
 
 
 def test_log_records_queries_as_copies_and_checks_the_update_rule(ls):
