@@ -57,9 +57,14 @@ def _arrays(fn) -> dict:
     return dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__), strict=True))
 
 
-def _gd(steps: int, d: int):  # (name, problem, oracle callable, bare loop, reference run given the callable)
+def _quadratic(d: int):
     problem = quadratic_spectrum(d, 0.1, 1.0, rng=0)
-    H, c = _arrays(problem.grad)["H"], _arrays(problem.grad)["c"]
+    arrays = _arrays(problem.grad)  # grad(x) = H.dot(x) - c
+    return problem, arrays["H"], arrays["c"]
+
+
+def _gd(steps: int, d: int):  # (name, problem, oracle callable, bare loop, reference run given the callable)
+    problem, H, c = _quadratic(d)
     x0, lr = np.ones(d), 1.0
 
     def bare():
@@ -73,8 +78,7 @@ def _gd(steps: int, d: int):  # (name, problem, oracle callable, bare loop, refe
 
 
 def _heavy_ball(steps: int, d: int):
-    problem = quadratic_spectrum(d, 0.1, 1.0, rng=0)
-    H, c = _arrays(problem.grad)["H"], _arrays(problem.grad)["c"]
+    problem, H, c = _quadratic(d)
     x0, lr, beta = np.ones(d), 2.0, 0.27
 
     def bare():
@@ -89,8 +93,7 @@ def _heavy_ball(steps: int, d: int):
 
 
 def _nesterov(steps: int, d: int):
-    problem = quadratic_spectrum(d, 0.1, 1.0, rng=0)
-    H, c = _arrays(problem.grad)["H"], _arrays(problem.grad)["c"]
+    problem, H, c = _quadratic(d)
     x0, lr, beta = np.ones(d), 1.0, 0.52
 
     def bare():
