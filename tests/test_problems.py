@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.optimize
 from ratecheck.implementations import (
     gradient_descent,
     least_squares,
@@ -179,6 +180,26 @@ def test_logistic_constants():
     comp = components(problem, problem.x_star)
     assert problem.sigma2_star == pytest.approx(np.mean(np.sum(comp**2, axis=1)), rel=1e-10)
     check_common(problem, rtol=1e-9)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: logistic(200, 8, 1e-2, rng=5),
+    lambda: logistic(50, 3, 1.0, rng=0),
+    lambda: least_squares(60, 6, rng=1),
+    lambda: quadratic_spectrum(7, 0.05, 3.0, rng=2, kind="geometric"),
+], ids=["logistic", "logistic strongly regularised", "least squares", "quadratic"])
+def test_x_star_and_f_star_agree_with_scipy_optimize(make):
+    # Independent solvers started elsewhere land on the same minimiser: MINPACK's root finder on
+    # grad f = 0 (finite-difference Jacobian, so nothing of the problem's own Newton or constants),
+    # and BFGS on f, whose value the stored f* must match or beat.
+    problem = make()
+    scale = max(1.0, np.abs(problem.x_star).max())
+    root = scipy.optimize.root(problem.grad, np.ones(problem.d), method="hybr", tol=1e-15)
+    assert np.linalg.norm(root.fun) < 1e-12 * max(1.0, problem.L * scale), root.message  # "xtol too small" = done
+    np.testing.assert_allclose(root.x, problem.x_star, rtol=0, atol=1e-10 * scale)
+    found = scipy.optimize.minimize(problem.f, np.ones(problem.d), jac=problem.grad, method="BFGS")
+    assert problem.f_star <= found.fun + 1e-14 * max(1.0, abs(found.fun))
+    assert problem.f(root.x) == pytest.approx(problem.f_star, rel=1e-13, abs=1e-15)
 
 
 # --- Nesterov's worst case --------------------------------------------------------------------
