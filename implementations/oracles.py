@@ -225,10 +225,9 @@ def _make_grad_i(fn: Callable, n: int, d: int, propagates: bool, counts: list[in
 def _make_grad_i_batched(fn: Callable, n: int, d: int, propagates: bool, counts: list[int],
                          log: list[Query] | None) -> Callable:
     where = "grad_i_batched(X, IDX)"
-    ones = np.ones(0)
+    ones_cache = [np.ones(0)]  # a list, so concurrent callers with other R each use a matching vector
 
     def grad_i_batched(X: np.ndarray, IDX: np.ndarray) -> np.ndarray:
-        nonlocal ones
         ok = type(X) is _NDARRAY and X.dtype is _F64 and X.ndim == 2 and X.shape[1] == d
         unchecked = ok and propagates  # as in grad_i: row r of the result is all non-finite if X[r] is not
         if not (unchecked or (ok and np.isfinite(X).all())):
@@ -245,9 +244,9 @@ def _make_grad_i_batched(fn: Callable, n: int, d: int, propagates: bool, counts:
         except _FP_ERRORS as exc:
             _blame(exc, _as_points, X, d, where)
         if unchecked:
-            first = G[:, 0]
+            first, ones = G[:, 0], ones_cache[0]
             if ones.size != first.size:
-                ones = np.ones(first.size)
+                ones_cache[0] = ones = np.ones(first.size)
             if not -_INF < first.dot(ones) < _INF:
                 _as_points(X, d, where)
         counts[1] += IDX.size
