@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..implementations import CountedOracle
+from ..implementations import CountedOracle, OracleCallError, oracles
 from ..implementations.oracles import Query
 from ..implementations.problems import Problem
 from . import methods
@@ -32,11 +32,15 @@ class Run:
 
 def run(method: str, optimizer: Any, problem: Problem, x0: np.ndarray, hp: dict[str, Any], steps: int,
         seed: int | None = None, record: bool = False) -> Run:
+    """One run. numpy's floating-point warnings are silenced while the optimizer runs (np.errstate, which
+    is context-local): a diverging optimizer would print one per example, and what matters - a non-finite
+    iterate, a rejected oracle call - is reported by the checks themselves."""
     oracle = CountedOracle(problem, record=record)
     x0_given = np.array(x0, dtype=float)
     rng = np.random.default_rng(seed) if method in methods.STOCHASTIC else None
     try:
-        out = methods.call(method, optimizer, oracle, x0_given, hp, steps, rng)
+        with np.errstate(all="ignore"):
+            out = methods.call(method, optimizer, oracle, x0_given, hp, steps, rng)
     except (KeyboardInterrupt, MemoryError, Unsupported):
         raise
     except BaseException as exc:
@@ -56,8 +60,9 @@ def run_replicates(method: str, optimizer: Any, problem: Problem, x0: np.ndarray
     x0s = [np.array(x0, dtype=float) for _ in seeds]
     rngs = [np.random.default_rng(int(s)) for s in seeds]
     try:
-        outs = batched([o.grad_i for o in oracles], problem.n, x0s, hp["lr"], steps, rngs,
-                       hp.get("batch_size", 1))
+        with np.errstate(all="ignore"):
+            outs = batched([o.grad_i for o in oracles], problem.n, x0s, hp["lr"], steps, rngs,
+                           hp.get("batch_size", 1))
     except (KeyboardInterrupt, MemoryError, Unsupported):
         raise
     except BaseException as exc:
@@ -68,7 +73,10 @@ def run_replicates(method: str, optimizer: Any, problem: Problem, x0: np.ndarray
 
 def _raised(exc: BaseException) -> str:
     tb = traceback.extract_tb(exc.__traceback__)
-    where = f" (at {tb[-1].filename}:{tb[-1].lineno})" if tb else ""
+    at = "at"
+    if isinstance(exc, OracleCallError):  # a malformed call: point at the optimizer's line, not the oracle's
+        tb, at = [f for f in tb if f.filename != oracles.__file__] or tb, "called at"
+    where = f" ({at} {tb[-1].filename}:{tb[-1].lineno})" if tb else ""
     return f"the optimizer raised {type(exc).__name__}: {exc}{where}"
 
 

@@ -4,7 +4,9 @@ variant and every reference implementation passes."""
 from __future__ import annotations
 
 import json
+import warnings
 
+import numpy as np
 import pytest
 from ratecheck.checks import Report, check
 from ratecheck.checks.mutants import MUTANTS
@@ -74,3 +76,21 @@ def test_bad_arguments_are_clear_errors():
         check(gradient_descent, "gd", properties=["speed"])
     with pytest.raises(ValueError, match="has no setting"):
         check(gradient_descent, "gd", settings=["noisy"])
+
+
+def _diverging_gd(grad, x0, lr, steps):
+    xs = np.empty((steps + 1, np.size(x0)))
+    xs[0] = x0
+    for k in range(steps):
+        xs[k + 1] = xs[k] - 1e200 * lr * grad(xs[k])  # overflows to inf, then queries the oracle there
+    return xs
+
+
+def test_a_diverging_optimizer_gets_the_oracle_error_at_its_own_line_and_no_warning_flood():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy warning escaping the run would turn into the failure
+        report = check(_diverging_gd, "gd", properties=["bound"], settings=["strongly_convex"], max_examples=5)
+    (res,) = report.results
+    assert res.verdict == "fail"
+    assert "OracleCallError: grad(x): x must be finite, got" in res.message, res.message
+    assert f"called at {__file__}:" in res.message, res.message
