@@ -67,14 +67,14 @@ class CountedOracle:
         self._counts = counts = [0, 0, 0]  # full gradients, component gradients, values
         self._log: list[Query] = []
         log = self._log if record else None
-        propagates = problem.nonfinite_propagates
-        if problem.affine_grad is None:
-            self.grad = _make_grad(problem.grad, problem.d, propagates, counts, log)
+        affine = getattr(problem.grad, "affine", None)
+        if affine is None:
+            self.grad = _make_grad(problem.grad, problem.d, _propagates(problem.grad), counts, log)
         else:
-            self.grad = _make_affine_grad(*problem.affine_grad, counts, log)
-        self.grad_i = _make_grad_i(problem.grad_i, problem.n, problem.d, propagates, counts, log)
-        self.grad_i_batched = _make_grad_i_batched(problem.grad_i_batched, problem.n, problem.d, propagates,
-                                                   counts, log)
+            self.grad = _make_affine_grad(*affine, counts, log)
+        self.grad_i = _make_grad_i(problem.grad_i, problem.n, problem.d, _propagates(problem.grad_i), counts, log)
+        self.grad_i_batched = _make_grad_i_batched(problem.grad_i_batched, problem.n, problem.d,
+                                                   _propagates(problem.grad_i_batched), counts, log)
         self.value = _make_value(problem.f, problem.d, counts, log)
 
     @property
@@ -119,14 +119,18 @@ class CountedOracle:
 
 # The fast paths keep the per-call overhead to a few hundred nanoseconds: identity checks on shape
 # and dtype, Python-level range checks on small index arrays, and a finiteness test that costs one
-# comparison when the problem allows it. For problems with `nonfinite_propagates` (every entry of the
-# gradient is a dot product over all of x, so IEEE arithmetic makes each entry inf or nan as soon as one
+# comparison when the problem allows it. For gradients marked `propagates_nonfinite` (every entry of the
+# result is a dot product over all of x, so IEEE arithmetic makes each entry inf or nan as soon as one
 # entry of x is: inf*0 = nan, inf + finite = inf, nan + anything = nan), a finite first entry of the
 # result proves x finite; a non-finite one sends x to the exact check, which rejects it, or accepts a
 # finite x whose gradient overflowed. (Computing on a non-finite x can make numpy warn "invalid value
 # encountered in dot" before the rejection; if warnings are errors, or np.seterr says raise, the clear
 # OracleCallError still wins.) Otherwise x is tested before the call with one BLAS dot: sum(x) = x.1 is
 # finite iff every entry is, barring an overflow past 1e308 that the exact check sorts out.
+
+def _propagates(fn: Callable) -> bool:
+    return getattr(fn, "propagates_nonfinite", False) is True
+
 
 def _make_grad(fn: Callable, d: int, propagates: bool, counts: list[int], log: list[Query] | None,
                ) -> Callable:

@@ -24,6 +24,7 @@ from ratecheck.implementations import (
     sgd_replicates,
     svrg,
 )
+from ratecheck.implementations.problems import propagates_nonfinite
 
 
 @pytest.fixture
@@ -136,7 +137,7 @@ BAD = (np.inf, -np.inf, np.nan)
 
 def _poisons(problem) -> bool:
     """Whether every entry of grad and grad_i is inf/nan for x with one non-finite entry, at every position:
-    what `nonfinite_propagates` promises."""
+    what `propagates_nonfinite` promises."""
     with np.errstate(all="ignore"):
         for j in range(problem.d):
             for bad in BAD:
@@ -152,18 +153,26 @@ def _poisons(problem) -> bool:
     return True
 
 
+def _marked(problem) -> bool:
+    fns = (problem.grad, problem.grad_i, problem.grad_i_batched)
+    return all(getattr(fn, "propagates_nonfinite", False) for fn in fns)
+
+
 @pytest.mark.parametrize("name", PROPAGATING)
-def test_flagged_problems_propagate_non_finite_points_to_every_gradient_entry(name):
+def test_marked_problems_propagate_non_finite_points_to_every_gradient_entry(name):
     problem = PROPAGATING[name]()
-    assert problem.nonfinite_propagates and _poisons(problem)
+    assert _marked(problem) and _poisons(problem)
 
 
 def test_the_propagation_check_catches_a_problem_that_does_not_propagate():
     # The logistic gradient saturates (sigmoid(inf) = 1), so a non-finite x can give finite entries: it
-    # keeps the up-front check; flagging it would be wrong, and the property above says so.
+    # keeps the up-front check; marking it would be wrong, and the property above says so.
     problem = logistic(50, 3, 0.1, rng=0)
-    assert not problem.nonfinite_propagates and not _poisons(problem)
-    wrongly_flagged = CountedOracle(dataclasses.replace(problem, nonfinite_propagates=True))
+    assert not any(getattr(fn, "propagates_nonfinite", False)
+                   for fn in (problem.grad, problem.grad_i, problem.grad_i_batched))
+    assert not _poisons(problem)
+    wrongly_marked = dataclasses.replace(problem, grad=propagates_nonfinite(lambda x: problem.grad(x)))
+    wrongly_flagged = CountedOracle(wrongly_marked)
     x = np.array([0.0, np.inf, 0.0])
     with np.errstate(all="ignore"):
         g = wrongly_flagged.grad(x)  # accepted: what the property above protects against
@@ -198,6 +207,17 @@ def test_every_non_finite_point_is_rejected_and_not_counted(name, fp_mode):
     assert oracle.counts()["work"] == 0 and oracle.log == ()
     oracle.grad(np.zeros(problem.d))
     assert oracle.full_gradients == 1
+
+
+def test_a_replaced_gradient_is_used_as_given():
+    # The inlined H x - c and the propagation mark belong to the function: replacing grad drops both.
+    problem = quadratic_spectrum(4, 0.1, 1.0, rng=0)
+    other = dataclasses.replace(problem, grad=lambda x: 2.0 * problem.grad(x))
+    x = np.arange(4.0)
+    np.testing.assert_array_equal(CountedOracle(other).grad(x), 2.0 * problem.grad(x))
+    np.testing.assert_array_equal(CountedOracle(problem).grad(x), problem.grad(x))
+    with pytest.raises(OracleCallError, match="got nan at index 2"):
+        CountedOracle(other).grad(np.array([0.0, 0.0, np.nan, 0.0]))
 
 
 def test_a_finite_point_whose_gradient_overflows_is_accepted():

@@ -9,9 +9,10 @@
     least_squares_rank_deficient(n, d, rank, rng)    finite sum, convex with mu = 0
     logistic(n, d, lam, rng)                         L2-regularised logistic regression
     nesterov_worst_case(d, L, mu=0, active=None)     the lower-bound functions
+    propagates_nonfinite                             decorator: a gradient whose output is all inf/nan on a non-finite x
 """
 
-from ._base import Problem
+from ._base import Problem, propagates_nonfinite
 from .least_squares import least_squares, least_squares_rank_deficient
 from .logistic import logistic
 from .noisy import noisy_quadratic
@@ -25,6 +26,7 @@ __all__ = [
     "logistic",
     "nesterov_worst_case",
     "noisy_quadratic",
+    "propagates_nonfinite",
     "quadratic",
     "quadratic_spectrum",
     "quadratic_worst_case",

@@ -27,10 +27,9 @@ class Problem:
     For the checker only: x_star, f_star, hessian (quadratics), and nearest_minimizer(x0) when the
     minimiser is not unique (mu = 0): the minimiser closest to x0, the limit of gradient methods.
     flops_grad / flops_component / flops_value: cost model used by the oracle (see oracles.py).
-    nonfinite_propagates: every entry of grad(x) and grad_i(x, idx) is inf or nan whenever an entry of x
-    is (each is a dot product over all of x); lets the oracle test one entry of the result instead of x.
-    affine_grad: (H, c) when grad(x) is computed as H.dot(x) - c (quadratics), so the oracle can compute
-    it inline, one Python call less per step.
+    The gradient callables may carry attributes the oracle relies on (they travel with the function, so a
+    Problem whose grad is replaced keeps no stale promise): `propagates_nonfinite` (see the decorator below)
+    and, on grad, `affine = (H, c)` when it computes H.dot(x) - c, which the oracle then inlines.
     `notes` says which constants are exact and how they were obtained.
     """
 
@@ -53,8 +52,6 @@ class Problem:
     hessian: np.ndarray | None = None
     nearest_minimizer: VectorFn | None = None
     notes: str = ""
-    nonfinite_propagates: bool = False
-    affine_grad: tuple[np.ndarray, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         for arr in (self.x_star, self.hessian):
@@ -97,6 +94,16 @@ def haar_rotation(d: int, rng: np.random.Generator) -> np.ndarray:
     return q * np.sign(np.where(np.diag(r) == 0, 1.0, np.diag(r)))
 
 
+def propagates_nonfinite(fn: Callable) -> Callable:
+    """Mark a gradient callable whose result is inf or nan in every entry (every row, for a batched one)
+    as soon as its point has one non-finite entry: each entry is a dot product over all of x, and IEEE
+    arithmetic keeps inf/nan (inf*0 = nan, inf + finite = inf, nan + anything = nan). The oracle then
+    reads x's finiteness off one entry of the result instead of testing x (oracles.py); tests check the
+    promise for every marked problem (tests/test_oracles.py)."""
+    fn.propagates_nonfinite = True
+    return fn
+
+
 def quadratic_problem(name: str, H: np.ndarray, c: np.ndarray, x_star: np.ndarray, f_star: float, *,
                       L: float, mu: float, notes: str, const: float = 0.0,
                       nearest_minimizer: VectorFn | None = None) -> Problem:
@@ -111,12 +118,17 @@ def quadratic_problem(name: str, H: np.ndarray, c: np.ndarray, x_star: np.ndarra
     def f(x: np.ndarray) -> float:
         return float(0.5 * x.dot(H.dot(x)) - c.dot(x) + const)
 
+    @propagates_nonfinite
     def grad(x: np.ndarray) -> np.ndarray:
         return H.dot(x) - c
 
+    grad.affine = (H, c)
+
+    @propagates_nonfinite
     def grad_i(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
         return H.dot(x) - c
 
+    @propagates_nonfinite
     def grad_i_batched(X: np.ndarray, IDX: np.ndarray) -> np.ndarray:
         return X.dot(H) - c  # H is symmetric: row r is H x_r - c
 
@@ -124,6 +136,4 @@ def quadratic_problem(name: str, H: np.ndarray, c: np.ndarray, x_star: np.ndarra
                    L=float(L), mu=float(mu), L_max=float(L), sigma2_star=0.0,
                    x_star=np.array(x_star, dtype=np.float64), f_star=float(f_star),
                    flops_grad=2.0 * d * d, flops_component=2.0 * d * d, flops_value=2.0 * d * d,
-                   hessian=H.copy(), nearest_minimizer=nearest_minimizer, notes=notes,
-                   nonfinite_propagates=True,  # H.dot(x): every entry sums over all of x
-                   affine_grad=(H, c))
+                   hessian=H.copy(), nearest_minimizer=nearest_minimizer, notes=notes)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Problem, as_generator, haar_rotation
+from ._base import Problem, as_generator, haar_rotation, propagates_nonfinite
 
 
 def least_squares(n: int, d: int, rng: np.random.Generator | int, *, noise: float | None = None,
@@ -122,13 +122,16 @@ def _make(name, A, b, x_star, *, L, mu, hessian, exact_zero, notes, nearest=None
         res = A.dot(x) - b
         return float(0.5 * res.dot(res) / n)
 
+    @propagates_nonfinite
     def grad(x: np.ndarray) -> np.ndarray:
         return AT.dot(A.dot(x) - b) / n
 
+    @propagates_nonfinite
     def grad_i(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
         Ab = A.take(idx, axis=0)
         return (Ab.dot(x) - b.take(idx)).dot(Ab) / idx.size
 
+    @propagates_nonfinite
     def grad_i_batched(X: np.ndarray, IDX: np.ndarray) -> np.ndarray:
         if IDX.shape[1] == 1:  # plain SGD: one row of A per replicate
             Ab = A.take(IDX[:, 0], axis=0)
@@ -141,5 +144,4 @@ def _make(name, A, b, x_star, *, L, mu, hessian, exact_zero, notes, nearest=None
                    L=float(L), mu=float(mu), L_max=float(row2.max()), sigma2_star=sigma2,
                    x_star=np.array(x_star, dtype=np.float64), f_star=f_star,
                    flops_grad=4.0 * n * d, flops_component=4.0 * d, flops_value=2.0 * n * d,
-                   hessian=hessian, nearest_minimizer=nearest, notes=notes,
-                   nonfinite_propagates=True)  # each entry of a gradient is a dot product over all of x
+                   hessian=hessian, nearest_minimizer=nearest, notes=notes)

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ._base import Problem, as_generator
+from ._base import Problem, as_generator, propagates_nonfinite
 from .quadratic import SpectrumKind, quadratic_spectrum
 
 VIRTUAL_N = 2**20
@@ -42,7 +42,6 @@ def noisy_quadratic(d: int, mu: float, L: float, sigma2: float, rng: np.random.G
         sigma2_star=float(sigma2), x_star=base.x_star.copy(), f_star=base.f_star,
         flops_grad=base.flops_grad, flops_component=base.flops_component, flops_value=base.flops_value,
         hessian=base.hessian.copy(), notes=f"{base.notes} Noise: {how}",
-        nonfinite_propagates=True, affine_grad=base.affine_grad,  # H.dot(x) + noise: sums over all of x
     )
 
 
@@ -54,9 +53,11 @@ def _finite(H, c, sigma2, n, rng):
     power = np.mean(np.sum(Z * Z, axis=1))
     Z *= math.sqrt(sigma2 / power) if sigma2 > 0 else 0.0
 
+    @propagates_nonfinite  # H.dot(x) + noise
     def grad_i(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
         return H.dot(x) - c + Z.take(idx, axis=0).mean(axis=0)
 
+    @propagates_nonfinite
     def grad_i_batched(X: np.ndarray, IDX: np.ndarray) -> np.ndarray:
         return X.dot(H) - c + Z[IDX].mean(axis=1)
 
@@ -67,9 +68,11 @@ def _gaussian(H, c, sigma2, rng):
     noise = np.random.default_rng(rng.integers(2**63))
     scale = math.sqrt(sigma2 / c.size)
 
+    @propagates_nonfinite  # H.dot(x) + noise
     def grad_i(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
         return H.dot(x) - c + (scale / math.sqrt(idx.size)) * noise.standard_normal(c.size)
 
+    @propagates_nonfinite
     def grad_i_batched(X: np.ndarray, IDX: np.ndarray) -> np.ndarray:
         return X.dot(H) - c + (scale / math.sqrt(IDX.shape[1])) * noise.standard_normal(X.shape)
 
