@@ -11,12 +11,14 @@ Columns: raw = the reference optimizer on the problem's unchecked callable (loop
 call); floor = the same through a wrapper that only counts (what intercepting a call costs at all, with
 no validation); overhead = through CountedOracle; us/call = the oracle's extra cost per step.
 
-What to expect (2-core shared machine, 2026-11): the oracle costs ~0.4-0.5 us per full gradient
-(quadratics: shape/dtype identity checks, the gradient inline, one comparison for finiteness), ~0.7 us
-per single-component call, ~1 us with 8 indices (their range check) or when x must be tested up front
-(logistic regression: one extra BLAS dot). The target holds for GD/heavy ball/Nesterov from d = 50
-and single-sample SGD; the cheapest steps stay above it: GD at d = 20 (a 2 us step, where the
-count-only floor alone is ~12%) and mini-batches of 8 at d = 50 (~27%).
+What to expect (2-core shared machine, 2026-11-29, ten runs): the oracle costs ~0.4-0.5 us per full
+gradient (quadratics: shape/dtype identity checks, the gradient inline, one comparison for finiteness),
+~0.6-0.8 us per single-component call, ~1.1 us with 8 indices (their range check) or ~0.9 us when x must
+be tested up front (logistic regression: one extra BLAS dot). Under 20% with margin: GD at d >= 100,
+heavy ball and Nesterov at d = 50 (7-16%). At the line, within machine noise: GD at d = 50 (18-20%),
+single-sample SGD on least squares (17-21%) and on logistic regression (18-21%). Above it: GD at d = 20
+(20-21%; a 2 us step, where a wrapper that only counts already costs ~12%) and 8-index mini-batches at
+d = 50 (25-28%).
 
     python benchmarks/bench_oracle_overhead.py [--steps 5000] [--repeats 41]
 """
