@@ -149,7 +149,11 @@ def _make_grad(fn: Callable, d: int, propagates: bool, counts: list[int], log: l
             if not -_INF < g.item(0) < _INF:
                 _as_point(x, shape, where)  # raises, unless x is finite and only its gradient overflowed
         else:
-            if not (ok and -_INF < x.dot(ones) < _INF):
+            try:
+                ok = ok and -_INF < x.dot(ones) < _INF
+            except _FP_ERRORS:  # inf - inf in the sum, with warnings as errors
+                ok = False
+            if not ok:
                 x = _as_point(x, shape, where)
             g = fn(x)
         counts[0] += 1
@@ -197,8 +201,13 @@ def _make_grad_i(fn: Callable, n: int, d: int, propagates: bool, counts: list[in
         except AttributeError:
             ok = ok_idx = False
         unchecked = ok and propagates  # x's finiteness is read off the result
-        if not (unchecked or (ok and -_INF < x.dot(ones) < _INF)):
-            x = _as_point(x, shape, where)
+        if not unchecked:
+            try:
+                ok = ok and -_INF < x.dot(ones) < _INF
+            except _FP_ERRORS:  # inf - inf in the sum, with warnings as errors
+                ok = False
+            if not ok:
+                x = _as_point(x, shape, where)
         if not ok_idx:
             idx = _as_indices(idx, 1, where)
         m = idx.size
@@ -251,7 +260,11 @@ def _make_grad_i_batched(fn: Callable, n: int, d: int, propagates: bool, counts:
             first, ones = G[:, 0], ones_cache[0]
             if ones.size != first.size:
                 ones_cache[0] = ones = np.ones(first.size)
-            if not -_INF < first.dot(ones) < _INF:
+            try:
+                finite = -_INF < first.dot(ones) < _INF
+            except _FP_ERRORS:  # inf - inf across rows, with warnings as errors
+                finite = False
+            if not finite:
                 _as_points(X, d, where)
         counts[1] += IDX.size
         if log is not None:

@@ -209,6 +209,22 @@ def test_every_non_finite_point_is_rejected_and_not_counted(name, fp_mode):
     assert oracle.full_gradients == 1
 
 
+@pytest.mark.parametrize("fp_mode", ["default", "warnings are errors", "np.seterr raise"])
+@pytest.mark.parametrize("name", ["least squares", "logistic"])
+def test_mixed_infinities_are_rejected_in_every_floating_point_mode(name, fp_mode):
+    problem = logistic(50, 3, 0.1, rng=0) if name == "logistic" else PROPAGATING[name]()
+    oracle = CountedOracle(problem)
+    x = np.array([np.inf, -np.inf, 0.0] + [0.0] * (problem.d - 3))  # inf - inf in any sum over x
+    with warnings.catch_warnings(), np.errstate(all="raise" if fp_mode == "np.seterr raise" else "warn"):
+        warnings.simplefilter("error" if fp_mode == "warnings are errors" else "ignore")
+        for call in (lambda: oracle.grad(x), lambda: oracle.grad_i(x, np.array([1])),
+                     lambda: oracle.grad_i_batched(x[None, :], np.array([[1]])),
+                     lambda: oracle.grad_i_batched(np.stack([x, -x, x]), np.ones((3, 1), dtype=int))):
+            with pytest.raises(OracleCallError, match="must be finite, got inf at"):
+                call()
+    assert oracle.work == 0
+
+
 def test_a_replaced_gradient_is_used_as_given():
     # The inlined H x - c and the propagation mark belong to the function: replacing grad drops both.
     problem = quadratic_spectrum(4, 0.1, 1.0, rng=0)
