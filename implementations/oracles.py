@@ -16,11 +16,12 @@ count 2 flops; elementwise work (subtractions, scalings, sigmoids) is not counte
     flops = full * flops_grad + components * flops_component + values * flops_value
 `work` is the same spend in component-gradient units: components + n * full (the "work" of the theory).
 
-What is hidden, and its limits: the callables are plain closures over the problem's gradient functions,
-the counters and the log. They hold no reference to the Problem, x*, f*, the Hessian or the checker's
-constants, and `CountedOracle` keeps none either. But in-process hiding is best effort only: the data a
-gradient needs (e.g. A and b, or H and H x*) is reachable by introspection (`__closure__`, `gc`), and it
-determines x*. Real isolation (a separate process) is the grader's job, not this module's.
+What is hidden, and its limits: the callables are plain closures over the problem's gradient functions
+(for a quadratic, over H and c = H x* themselves, computed inline), their counters and the log. They hold
+no reference to the Problem, x*, f* or the checker's constants, and `CountedOracle` keeps none either. But
+in-process hiding is best effort only: the data a gradient needs (e.g. A and b, or H and c) is reachable
+by introspection (`__closure__`, `gc`), and it determines x*. Real isolation (a separate process) is the
+grader's job, not this module's.
 """
 
 from __future__ import annotations
@@ -64,40 +65,42 @@ class CountedOracle:
         self.flops_grad = problem.flops_grad
         self.flops_component = problem.flops_component
         self.flops_value = problem.flops_value
-        self._counts = counts = [0, 0, 0]  # full gradients, component gradients, values
-        self._log: list[Query] = []
-        log = self._log if record else None
         affine = getattr(problem.grad, "affine", None)
-        if affine is None:
-            self.grad = _make_grad(problem.grad, problem.d, _propagates(problem.grad), counts, log)
-        else:
-            self.grad = _make_affine_grad(*affine, counts, log)
-        self.grad_i = _make_grad_i(problem.grad_i, problem.n, problem.d, _propagates(problem.grad_i), counts, log)
-        self.grad_i_batched = _make_grad_i_batched(problem.grad_i_batched, problem.n, problem.d,
-                                                   _propagates(problem.grad_i_batched), counts, log)
-        self.value = _make_value(problem.f, problem.d, counts, log)
+        grad = (_make_grad(problem.grad, problem.d, _propagates(problem.grad)) if affine is None
+                else _make_affine_grad(*affine))
+        grad_i = _make_grad_i(problem.grad_i, problem.n, problem.d, _propagates(problem.grad_i))
+        batched = _make_grad_i_batched(problem.grad_i_batched, problem.n, problem.d,
+                                       _propagates(problem.grad_i_batched))
+        value = _make_value(problem.f, problem.d)
+        # Each callable bumps a nonlocal int (the cheapest counter a closure has); its cell is read here.
+        self._full, self._component, self._batched, self._values = map(_counter, (grad, grad_i, batched, value))
+        self._log: list[Query] = []
+        if record:
+            grad, grad_i, batched, value = (_recorded(kind, fn, self._log) for kind, fn in (
+                ("grad", grad), ("grad_i", grad_i), ("grad_i_batched", batched), ("value", value)))
+        self.grad, self.grad_i, self.grad_i_batched, self.value = grad, grad_i, batched, value
 
     @property
     def full_gradients(self) -> int:
-        return self._counts[0]
+        return self._full.cell_contents
 
     @property
     def component_gradients(self) -> int:
-        return self._counts[1]
+        return self._component.cell_contents + self._batched.cell_contents
 
     @property
     def values(self) -> int:
-        return self._counts[2]
+        return self._values.cell_contents
 
     @property
     def work(self) -> int:
         """Spend in component-gradient units: component gradients + n per full gradient."""
-        return self._counts[1] + self.n * self._counts[0]
+        return self.component_gradients + self.n * self.full_gradients
 
     @property
     def flops(self) -> float:
-        full, comp, vals = self._counts
-        return full * self.flops_grad + comp * self.flops_component + vals * self.flops_value
+        return (self.full_gradients * self.flops_grad + self.component_gradients * self.flops_component
+                + self.values * self.flops_value)
 
     @property
     def log(self) -> tuple[Query, ...]:
@@ -110,7 +113,8 @@ class CountedOracle:
 
     def reset(self) -> None:
         """Zero the counters and clear the log."""
-        self._counts[:] = [0, 0, 0]
+        for cell in (self._full, self._component, self._batched, self._values):
+            cell.cell_contents = 0
         self._log.clear()
 
     def __repr__(self) -> str:
@@ -132,11 +136,12 @@ def _propagates(fn: Callable) -> bool:
     return getattr(fn, "propagates_nonfinite", False) is True
 
 
-def _make_grad(fn: Callable, d: int, propagates: bool, counts: list[int], log: list[Query] | None,
-               ) -> Callable:
+def _make_grad(fn: Callable, d: int, propagates: bool) -> Callable:
     shape, ones, where = (d,), np.ones(d), "grad(x)"
+    calls = 0
 
     def grad(x: np.ndarray) -> np.ndarray:
+        nonlocal calls
         try:
             ok = x.shape == shape and x.dtype is _F64
         except AttributeError:
@@ -156,20 +161,20 @@ def _make_grad(fn: Callable, d: int, propagates: bool, counts: list[int], log: l
             if not ok:
                 x = _as_point(x, shape, where)
             g = fn(x)
-        counts[0] += 1
-        if log is not None:
-            log.append(Query("grad", x.copy(), None, g.copy()))
+        calls += 1
         return g
 
     return grad
 
 
-def _make_affine_grad(H: np.ndarray, c: np.ndarray, counts: list[int], log: list[Query] | None) -> Callable:
+def _make_affine_grad(H: np.ndarray, c: np.ndarray) -> Callable:
     """`_make_grad` for grad(x) = H x - c, computed inline: a quadratic's step is cheap enough that the
     problem's own Python frame is ~4% of it."""
     shape, where = c.shape, "grad(x)"
+    calls = 0
 
     def grad(x: np.ndarray) -> np.ndarray:
+        nonlocal calls
         try:
             ok = x.shape == shape and x.dtype is _F64
         except AttributeError:
@@ -182,19 +187,18 @@ def _make_affine_grad(H: np.ndarray, c: np.ndarray, counts: list[int], log: list
             _blame(exc, _as_point, x, shape, where)
         if not -_INF < g.item(0) < _INF:  # H x - c propagates non-finite entries of x to every entry
             _as_point(x, shape, where)
-        counts[0] += 1
-        if log is not None:
-            log.append(Query("grad", x.copy(), None, g.copy()))
+        calls += 1
         return g
 
     return grad
 
 
-def _make_grad_i(fn: Callable, n: int, d: int, propagates: bool, counts: list[int], log: list[Query] | None,
-                 ) -> Callable:
+def _make_grad_i(fn: Callable, n: int, d: int, propagates: bool) -> Callable:
     shape, ones, where = (d,), np.ones(d), "grad_i(x, idx)"
+    calls = 0
 
     def grad_i(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        nonlocal calls
         try:
             ok = x.shape == shape and x.dtype is _F64
             ok_idx = idx.ndim == 1 and idx.dtype is _INTP
@@ -227,20 +231,19 @@ def _make_grad_i(fn: Callable, n: int, d: int, propagates: bool, counts: list[in
             _blame(exc, _as_point, x, shape, where)
         if unchecked and not -_INF < g.item(0) < _INF:
             _as_point(x, shape, where)
-        counts[1] += m
-        if log is not None:
-            log.append(Query("grad_i", x.copy(), idx.copy(), g.copy()))
+        calls += m
         return g
 
     return grad_i
 
 
-def _make_grad_i_batched(fn: Callable, n: int, d: int, propagates: bool, counts: list[int],
-                         log: list[Query] | None) -> Callable:
+def _make_grad_i_batched(fn: Callable, n: int, d: int, propagates: bool) -> Callable:
     where = "grad_i_batched(X, IDX)"
     ones_cache = [np.ones(0)]  # a list, so concurrent callers with other R each use a matching vector
+    calls = 0
 
     def grad_i_batched(X: np.ndarray, IDX: np.ndarray) -> np.ndarray:
+        nonlocal calls
         ok = type(X) is _NDARRAY and X.dtype is _F64 and X.ndim == 2 and X.shape[1] == d
         unchecked = ok and propagates  # as in grad_i: row r of the result is all non-finite if X[r] is not
         if not (unchecked or (ok and np.isfinite(X).all())):
@@ -266,26 +269,42 @@ def _make_grad_i_batched(fn: Callable, n: int, d: int, propagates: bool, counts:
                 finite = False
             if not finite:
                 _as_points(X, d, where)
-        counts[1] += IDX.size
-        if log is not None:
-            log.append(Query("grad_i_batched", X.copy(), IDX.copy(), G.copy()))
+        calls += IDX.size
         return G
 
     return grad_i_batched
 
 
-def _make_value(fn: Callable, d: int, counts: list[int], log: list[Query] | None) -> Callable:
+def _make_value(fn: Callable, d: int) -> Callable:
     shape = (d,)
+    calls = 0
 
     def value(x: np.ndarray) -> float:
+        nonlocal calls
         x = _as_point(x, shape, "value(x)")
-        counts[2] += 1
         v = float(fn(x))
-        if log is not None:
-            log.append(Query("value", x.copy(), None, v))
+        calls += 1
         return v
 
     return value
+
+
+def _counter(fn: Callable) -> object:
+    """The closure cell of fn's `calls` counter."""
+    return fn.__closure__[fn.__code__.co_freevars.index("calls")]
+
+
+def _recorded(kind: str, fn: Callable, log: list[Query]) -> Callable:
+    """fn, logging each successful call as a Query of copies (record=True; kept off the unrecorded path)."""
+
+    def recorded(*args: np.ndarray) -> np.ndarray | float:
+        result = fn(*args)
+        idx = np.array(args[1]) if len(args) > 1 else None
+        log.append(Query(kind, np.array(args[0], dtype=np.float64), idx,
+                         result.copy() if isinstance(result, np.ndarray) else result))
+        return result
+
+    return recorded
 
 
 # Floating-point trouble raised as an exception: under np.seterr(all="raise") or warnings-as-errors.
