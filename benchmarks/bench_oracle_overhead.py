@@ -11,14 +11,14 @@ Columns: raw = the reference optimizer on the problem's unchecked callable (loop
 call); floor = the same through a wrapper that only counts (what intercepting a call costs at all, with
 no validation); overhead = through CountedOracle; us/call = the oracle's extra cost per step.
 
-What to expect (2-core shared machine, 2026-11-29, ten runs): the oracle costs ~0.4-0.5 us per full
-gradient (quadratics: shape/dtype identity checks, the gradient inline, one comparison for finiteness),
-~0.6-0.8 us per single-component call, ~1.1 us with 8 indices (their range check) or ~0.9 us when x must
-be tested up front (logistic regression: one extra BLAS dot). Under 20% with margin: GD at d >= 100,
-heavy ball and Nesterov at d = 50 (7-16%). At the line, within machine noise: GD at d = 50 (18-20%),
-single-sample SGD on least squares (17-21%) and on logistic regression (18-21%). Above it: GD at d = 20
-(20-21%; a 2 us step, where a wrapper that only counts already costs ~12%) and 8-index mini-batches at
-d = 50 (25-28%).
+What to expect (2-core shared machine, 2026-11-29): the oracle costs ~0.4 us per full gradient
+(quadratics: shape/dtype identity checks, the gradient inline, one comparison for finiteness), ~0.6 us
+per single-component call, ~1 us with 8 indices (their range check) and ~0.85 us when x must be tested
+up front (logistic regression: one extra BLAS dot). Every case is under 20% except 8-index mini-batches
+on cheap steps (d = 50: ~25%; d = 200: 18-22%), whose Python-level range check of the indices costs
+~0.4 us. The cheapest cases sit closest to the line: GD at d = 20
+(~19%; a 2 us step, where a wrapper that only counts already costs ~11%), single-sample SGD (16-18%) and
+GD at d = 50 (16-17%); machine noise moves a run by 1-2 points.
 
     python benchmarks/bench_oracle_overhead.py [--steps 5000] [--repeats 41]
 """
@@ -109,8 +109,8 @@ def _nesterov(steps: int, d: int):
     return f"Nesterov, quadratic d={d}", problem, "grad", bare, lambda grad: nesterov(grad, x0, lr, beta, steps)
 
 
-def _sgd_least_squares(steps: int, batch: int):
-    n, d = 1000, 50
+def _sgd_least_squares(steps: int, batch: int, d: int = 50):
+    n = 1000
     problem = least_squares(n, d, rng=0)
     A, b = _arrays(problem.grad_i)["A"], _arrays(problem.grad_i)["b"]
     x0, lr = np.zeros(d), 1e-3
@@ -152,7 +152,7 @@ def _sgd_logistic(steps: int):
 def cases(steps: int) -> list:
     return [_gd(steps, 20), _gd(steps, 50), _gd(steps, 100), _gd(steps, 200), _heavy_ball(steps, 50),
             _nesterov(steps, 50), _sgd_least_squares(steps, 1), _sgd_least_squares(steps, 8),
-            _sgd_logistic(steps)]
+            _sgd_least_squares(steps, 8, d=200), _sgd_logistic(steps)]
 
 
 def _sides(problem, attr: str, bare, run) -> dict:
