@@ -15,10 +15,10 @@ What to expect (2-core shared machine, 2026-11-29): the oracle costs ~0.4 us per
 (quadratics: shape/dtype identity checks, the gradient inline, one comparison for finiteness), ~0.6 us
 per single-component call, ~1 us with 8 indices (their range check) and ~0.85 us when x must be tested
 up front (logistic regression: one extra BLAS dot). Every case is under 20% except 8-index mini-batches
-on cheap steps (d = 50: ~25%; d = 200: 18-22%), whose Python-level range check of the indices costs
-~0.4 us. The cheapest cases sit closest to the line: GD at d = 20
-(~19%; a 2 us step, where a wrapper that only counts already costs ~11%), single-sample SGD (16-18%) and
-GD at d = 50 (16-17%); machine noise moves a run by 1-2 points.
+on cheap steps (d = 50: ~25%; d = 200: 18-22%), whose Python-level index range check costs ~0.4 us.
+The cheapest cases sit closest to the line: GD at d = 20 (~19%; a 2 us step, where a wrapper that only
+counts already costs ~11%), single-sample SGD (16-18%) and GD at d = 50 (16-17%); machine noise moves
+a run by 1-2 points.
 
     python benchmarks/bench_oracle_overhead.py [--steps 5000] [--repeats 41]
 """
