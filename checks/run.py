@@ -101,11 +101,13 @@ def _validate(out: Any, x0_given: np.ndarray, x0: np.ndarray, problem: Problem, 
 
 
 def measure(quantity: str, problem: Problem, xs: np.ndarray, x_star: np.ndarray) -> np.ndarray:
-    """The measured quantity per iterate: dist, dist_sq or gap."""
-    if quantity == "gap":
-        return np.array([problem.f(x) for x in xs]) - problem.f_star
-    dist = np.linalg.norm(xs - x_star, axis=1)
-    return dist**2 if quantity == "dist_sq" else dist
+    """The measured quantity per iterate: dist, dist_sq or gap. Huge (diverged) iterates overflow to inf,
+    which the properties judge; numpy's warning about it is silenced, as during the run."""
+    with np.errstate(all="ignore"):
+        if quantity == "gap":
+            return np.array([problem.f(x) for x in xs]) - problem.f_star
+        dist = np.linalg.norm(xs - x_star, axis=1)
+        return dist**2 if quantity == "dist_sq" else dist
 
 
 def allowance(quantity: str, problem: Problem, x0: np.ndarray, x_star: np.ndarray) -> float:

@@ -89,8 +89,9 @@ def _diverging_gd(grad, x0, lr, steps):
 def test_a_diverging_optimizer_gets_the_oracle_error_at_its_own_line_and_no_warning_flood():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a numpy warning escaping the run would turn into the failure
-        report = check(_diverging_gd, "gd", properties=["bound"], settings=["strongly_convex"], max_examples=5)
-    (res,) = report.results
-    assert res.verdict == "fail"
-    assert "OracleCallError: grad(x): x must be finite, got" in res.message, res.message
-    assert f"called at {__file__}:" in res.message, res.message
+        report = check(_diverging_gd, "gd", max_examples=5)  # every property; f at huge iterates overflows
+    assert not report.passed
+    for res in [r for r in report.results if r.property == "bound"]:
+        assert res.verdict == "fail"
+        assert "OracleCallError: grad(x): x must be finite, got" in res.message, res.message
+        assert f"called at {__file__}:" in res.message, res.message
