@@ -5,7 +5,8 @@ needed, as `nbgrader autograde` does), each autograded cell's Grade.auto_score i
 grade_id), and manually graded cells are left to the instructor (only flagged as needing a grade while they
 have none, as nbgrader does). The submission is also placed under autograded/<student>/<assignment>/ with the
 source notebook's locked and test cells restored over whatever the student did to them (what nbgrader's
-OverwriteCells does), without executing anything, each graded cell carrying the grader's verdict as output.
+OverwriteCells does) and every cell the student added kept in place, without executing anything, each graded
+cell carrying the grader's verdict as output.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .feedback import atomic_write
+from . import safefs
+
+MAX_BYTES = 32 << 20  # a submission larger than this is not copied (the grader refuses it too)
 
 
 def db_url(course: str | Path) -> str:
@@ -67,14 +70,17 @@ def record_grades(course: str | Path, record: dict[str, Any]) -> None:
 
 
 def write_autograded(course: str | Path, record: dict[str, Any], submitted: str | None) -> Path:
-    """The submission with the source's locked/test cells restored, at autograded/<student>/<assignment>/."""
-    course = Path(course)
-    student, assignment = record["student"], record["assignment"]
-    source = json.loads((course / "source" / assignment / f"{assignment}.ipynb").read_text())
+    """The submission with the source's locked/test cells restored, at autograded/<student>/<assignment>/.
+
+    Written atomically under the course, never through a link (the student id and assignment are checked to be
+    single path components); the submission is read without following a link at its last component."""
+    student = safefs.check_name(record["student"], "student id")
+    assignment = safefs.check_name(record["assignment"], "assignment")
+    source = json.loads(safefs.read_regular(Path(course) / "source" / assignment / f"{assignment}.ipynb"))
     sub: dict[str, Any] | None = None
     if submitted is not None and not record.get("error"):
         try:
-            sub = json.loads(Path(submitted).read_text(errors="replace"))
+            sub = json.loads(safefs.read_regular(submitted, MAX_BYTES).decode("utf-8", errors="replace"))
             if not isinstance(sub, dict) or not isinstance(sub.get("cells"), list):
                 sub = None
         except (OSError, ValueError, RecursionError):
@@ -89,33 +95,84 @@ def write_autograded(course: str | Path, record: dict[str, Any], submitted: str 
             if p is not None:
                 text = f"ratecheck grade: {p['score']:g} / {p['points']:g} - {p['reason']}\n"
                 cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": text}]
-    path = course / "autograded" / student / assignment / f"{assignment}.ipynb"
-    atomic_write(path, json.dumps(out, indent=1))
-    return path
+    rel = Path("autograded", student, assignment, f"{assignment}.ipynb")
+    return safefs.atomic_write(course, rel, json.dumps(out, indent=1))
+
+
+def _grade_id(cell: dict[str, Any]) -> str | None:
+    meta = cell.get("metadata")
+    nb = meta.get("nbgrader") if isinstance(meta, dict) else None
+    gid = nb.get("grade_id") if isinstance(nb, dict) else None
+    return gid if isinstance(gid, str) else None
+
+
+def _text(source: Any) -> str:
+    if isinstance(source, list):
+        return "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else ""
+
+
+def _student_cell(cell: dict[str, Any]) -> dict[str, Any]:
+    """A cell the student wrote, kept as a plain cell: its type (code/markdown/raw) and source, no grading flags."""
+    kind = cell.get("cell_type") if cell.get("cell_type") in ("code", "markdown", "raw") else "raw"
+    meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+    out: dict[str, Any] = {"cell_type": kind, "metadata": {k: copy.deepcopy(v) for k, v in meta.items()
+                                                           if k != "nbgrader"}, "source": _text(cell.get("source"))}
+    if isinstance(cell.get("id"), str):
+        out["id"] = cell["id"]
+    if kind == "code":
+        out["outputs"], out["execution_count"] = [], None
+    return out
 
 
 def overwrite_cells(source: dict[str, Any], submitted: dict[str, Any] | None) -> dict[str, Any]:
-    """Like nbgrader's OverwriteCells + missing-cell restoration: the student's solution cells (first occurrence
-    of each grade_id, cell type and flags from the source), every locked/test cell from the source, in the
-    source's order; duplicated or unknown graded cells of the submission are dropped."""
-    theirs: dict[str, dict[str, Any]] = {}
+    """nbgrader's OverwriteCells + DeduplicateIds + missing-cell restoration, in the submission's order.
+
+    Every cell the student wrote is kept where they put it. A cell whose grade_id is in the source (its first
+    occurrence) takes the source cell's type and metadata; its text is the student's for a solution cell and the
+    source's for a locked or test cell. A later duplicate of a grade_id, or a grade_id the source does not have,
+    is kept as a plain cell without grading metadata. A source cell the student deleted is restored after the
+    cell that precedes it in the source (a deleted solution cell as an empty answer, not the instructor's)."""
+    src_cells = [c for c in source.get("cells", []) if isinstance(c, dict)]
+    by_id = {g: c for c in src_cells if (g := _grade_id(c)) is not None}
+    out_cells: list[dict[str, Any]] = []
+    placed: dict[str, int] = {}
     for cell in (submitted or {}).get("cells", []):
         if not isinstance(cell, dict):
             continue
-        meta = cell.get("metadata", {})
-        gid = meta.get("nbgrader", {}).get("grade_id") if isinstance(meta, dict) and isinstance(
-            meta.get("nbgrader"), dict) else None
-        if isinstance(gid, str) and gid not in theirs:
-            theirs[gid] = cell
-    out = copy.deepcopy(source)
-    for cell in out["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        gid = meta.get("grade_id")
-        if meta.get("solution") and not meta.get("locked") and gid in theirs:
-            src = theirs[gid].get("source", "")
-            cell["source"] = "".join(src) if isinstance(src, list) else (src if isinstance(src, str) else "")
-        elif meta.get("solution") and gid not in theirs:
-            cell["source"] = ""  # deleted by the student: an empty answer, not the instructor's solution
+        gid = _grade_id(cell)
+        if gid is None or gid not in by_id or gid in placed:
+            out_cells.append(_student_cell(cell))
+            continue
+        new = copy.deepcopy(by_id[gid])
+        meta = new.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution") and not meta.get("locked"):
+            new["source"] = _text(cell.get("source"))
+        placed[gid] = len(out_cells)
+        out_cells.append(new)
+    previous = None  # index in out_cells of the last source cell seen, so a missing one goes after it
+    for cell in src_cells:
+        gid = _grade_id(cell)
+        if gid is None:
+            continue
+        if gid in placed:
+            previous = placed[gid]
+            continue
+        new = copy.deepcopy(cell)
+        if new.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            new["source"] = ""  # deleted by the student: an empty answer, not the instructor's solution
+        at = 0 if previous is None else previous + 1
+        out_cells.insert(at, new)
+        placed = {g: i + (i >= at) for g, i in placed.items()}
+        placed[gid] = previous = at
+    seen: set[str] = set()
+    for i, cell in enumerate(out_cells):  # nbformat 4.5 wants unique cell ids
+        if "id" in cell and (not isinstance(cell["id"], str) or cell["id"] in seen):
+            cell["id"] = f"ratecheck-{i}"
+        if isinstance(cell.get("id"), str):
+            seen.add(cell["id"])
+    out = {k: copy.deepcopy(v) for k, v in source.items() if k != "cells"}
+    out["cells"] = out_cells
     out.setdefault("metadata", {})
     out["nbformat"], out["nbformat_minor"] = 4, max(int(out.get("nbformat_minor", 4)), 4)
     return out
