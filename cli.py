@@ -239,7 +239,9 @@ def grade(assignment: str, submissions: str, course_dir: str, out_dir: str | Non
     SUBMISSIONS is nbgrader's submitted/ folder (<student>/<ASSIGNMENT>/*.ipynb) or a flat folder of
     <student>.ipynb. Scores go to the course's gradebook (formgrader keeps working), OUT/<ASSIGNMENT>.csv and
     OUT/feedback/<student>/<ASSIGNMENT>.md. Re-running skips recorded submissions (resume after an interruption).
-    Exit 0 when every submission has a record, 1 when one could not be recorded, 2 for usage errors.
+    Exit 0 when every submission is graded and stored, 1 when one could not be stored (the gradebook, the
+    feedback, the state file) or a name is not a valid student id, 2 for usage errors and when OUT is in use by
+    another run, 128+N when stopped by signal N (workers killed; a rerun resumes).
     """
     from pathlib import Path
 
@@ -280,20 +282,37 @@ def grade(assignment: str, submissions: str, course_dir: str, out_dir: str | Non
             bar.update(task, advance=1, description=f"{record['student']}: {record['score']:g}/"
                                                     f"{record['max_score']:g}")
 
-        outcome = batch.run(course, assignment, submissions, out, jobs=jobs, scheduler=scheduler, force=force,
-                            limits=limits, progress=progress, on_start=lambda n: bar.update(task, total=n))
+        try:
+            outcome = batch.run(course, assignment, submissions, out, jobs=jobs, scheduler=scheduler, force=force,
+                                limits=limits, progress=progress, on_start=lambda n: bar.update(task, total=n))
+        except batch.BatchError as exc:  # OUT locked by another run, unsafe state file, bad assignment name
+            bar.stop()
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except (batch.Terminated, KeyboardInterrupt) as exc:  # workers already killed; a rerun resumes
+            bar.stop()
+            signum = exc.signum if isinstance(exc, batch.Terminated) else 2
+            click.echo(f"stopped by signal {signum}: finished submissions are recorded, rerun to resume", err=True)
+            sys.exit(128 + signum)
     table = Table(title=f"ratecheck grade {assignment}: {len(outcome.graded)} graded, "
                         f"{len(outcome.skipped)} already recorded, {outcome.seconds:.1f} s")
     for col in ("student", "score", "max", "reason", "seconds"):
         table.add_column(col, overflow="fold")
     for r in outcome.records:
         table.add_row(r["student"], f"{r['score']:g}", f"{r['max_score']:g}", r["reason"][:160],
-                      f"{r['seconds']:.1f}" if r["student"] in outcome.graded else "(recorded)")
+                      f"{r['seconds']:.1f}" if r["student"] in outcome.graded else
+                      "(not stored)" if r["student"] in outcome.failed else "(recorded)")
     Console(width=max(Console().width, 120)).print(table)
     click.echo(f"csv: {outcome.csv}\nfeedback: {out / 'feedback'}")
+    for problem in outcome.state_problems:
+        click.echo(f"warning: {problem}", err=True)
+    for r in outcome.refused:
+        click.echo(f"refused, not graded: {r.reason}", err=True)
+    for student, failures in outcome.failed.items():
+        click.echo(f"not stored, graded again on the next run: {student}: {'; '.join(failures)}", err=True)
     if outcome.unrecorded:
         click.echo(f"could not record: {', '.join(outcome.unrecorded)}", err=True)
-    sys.exit(1 if outcome.unrecorded else 0)
+    sys.exit(0 if outcome.ok else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover
