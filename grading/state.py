@@ -40,7 +40,7 @@ def problem(rec: Any) -> str | None:
             return f"{key!r} is {value!r}, expected a finite number"
     if not safefs.NAME.fullmatch(rec["student"]) or not safefs.NAME.fullmatch(rec["assignment"]):
         return f"student/assignment {rec['student'][:40]!r}/{rec['assignment'][:40]!r} is not a safe name"
-    if not 0 <= rec["score"] <= max(rec["max_score"], 0):
+    if not 0 <= rec["score"] <= max(rec["max_score"], 0) + 1e-9:
         return f"score {rec['score']!r} outside [0, max_score={rec['max_score']!r}]"
     if not isinstance(rec.get("done", True), bool):
         return f"'done' is {rec['done']!r}, expected true or false"
@@ -75,7 +75,7 @@ def load(out_dir: str | Path) -> tuple[dict[tuple[str, str], dict[str, Any]], li
             done[rec["student"], rec["assignment"]] = rec
         else:
             done.pop((rec["student"], rec["assignment"]), None)
-    if bad or not raw.endswith(b"\n"):
+    if bad or (raw and not raw.endswith(b"\n")):
         if bad:
             old = safefs.read_bytes(out_dir, REJECTED, MAX_BYTES) or b""
             safefs.atomic_write(out_dir, REJECTED, old + "".join(f"{b}\n" for b in bad).encode())

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from ratecheck.cli import main as cli
 from ratecheck.grading import batch, safefs, state
 from ratecheck.grading import feedback as fb
 from ratecheck.grading import gradebook as gbook
@@ -138,12 +137,18 @@ def test_a_second_run_on_the_same_output_folder_is_refused(course, subs, tmp_pat
     assert sorted(run(course, subs, out).graded) == ["alice", "bob"]  # released: the next run works
 
 
+def _cli():
+    from ratecheck.cli import main  # not at the top: spawned workers import this module; the CLI takes ~1 s
+
+    return main
+
+
 def test_cli_exits_2_with_one_line_when_the_output_folder_is_locked(course, subs, tmp_path, monkeypatch):
     monkeypatch.setattr(gbook, "check_course", lambda course, assignment: None)
     out = tmp_path / "out"
     out.mkdir()
     with safefs.locked(out):
-        result = CliRunner().invoke(cli, ["grade", "gd", str(subs), "--course", str(course), "--out", str(out)])
+        result = CliRunner().invoke(_cli(), ["grade", "gd", str(subs), "--course", str(course), "--out", str(out)])
     assert result.exit_code == 2
     (line,) = [x for x in result.output.splitlines() if x.startswith("error:")]
     assert "another `ratecheck grade`" in line and "--out" in line
@@ -312,7 +317,7 @@ def test_cli_exits_1_and_names_the_student_when_the_gradebook_fails(course, subs
     monkeypatch.setattr(gbook, "record_grades", lambda course, record: 1 / 0)
     monkeypatch.setattr(gbook, "write_autograded", lambda course, record, submitted: None)
     monkeypatch.setattr(batch, "grade_one", fake_grade)
-    result = CliRunner().invoke(cli, ["grade", "gd", str(subs), "--course", str(course), "--out",
+    result = CliRunner().invoke(_cli(), ["grade", "gd", str(subs), "--course", str(course), "--out",
                                       str(tmp_path / "out")])
     assert result.exit_code == 1, result.output
     assert "not stored, graded again on the next run: alice: gradebook: ZeroDivisionError" in result.output
