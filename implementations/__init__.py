@@ -8,7 +8,9 @@ Optimizers (the teaching form; each returns the iterates x_0 ... x_steps as an a
     fista_momentum()                                                 the schedule k -> b_k of Beck-Teboulle
     sgd(grad_i, n, x0, lr, steps, rng, batch_size=1)                 with replacement; lr float or k -> lr_k
     sgd_replicates(grad_i_batched, n, x0, lr, steps, rng, replicates, batch_size=1)  -> (R, steps+1, d)
-    svrg(grad, grad_i, n, x0, lr, epochs, rng, inner_steps=None)     -> snapshots (epochs+1, d)
+    svrg(grad, grad_i, n, x0, lr, epochs, rng, inner_steps=None, snapshot="last")  -> snapshots (epochs+1, d)
+    ogm(grad, x0, lr, steps)                                         y_0 = x_0 ... y_steps; last-step theta rule
+    triple_momentum(grad, x0, alpha, beta, gamma, steps)             xi_{-1} = xi_0 = x_0; returns xi_0 ... xi_steps
 
 Problems (`problems`) and oracles (`oracles`): see their module docstrings.
 """
@@ -17,6 +19,7 @@ from ._sampling import replicate_rngs
 from .gradient_descent import gradient_descent
 from .heavy_ball import heavy_ball
 from .nesterov import fista_momentum, nesterov
+from .ogm import ogm
 from .oracles import CountedOracle, OracleCallError, Query
 from .problems import (
     Problem,
@@ -33,6 +36,7 @@ from .problems import (
 )
 from .sgd import sgd, sgd_replicates
 from .svrg import svrg
+from .triple_momentum import triple_momentum
 
 __all__ = [
     "CountedOracle",
@@ -48,6 +52,7 @@ __all__ = [
     "nesterov",
     "nesterov_worst_case",
     "noisy_quadratic",
+    "ogm",
     "quadratic",
     "quadratic_spectrum",
     "quadratic_worst_case",
@@ -56,5 +61,6 @@ __all__ = [
     "sgd_replicates",
     "spectrum",
     "svrg",
+    "triple_momentum",
     "worst_case_start",
 ]
