@@ -36,7 +36,7 @@ def test_json_cli_schema_and_parse_roundtrip():
     assert [d["id"] for d in data] == ids()
     for d in data:
         assert KEYS <= set(d), d["id"]
-        assert d["quantity"] in {"dist", "dist_sq", "gap", "n", "work"}
+        assert d["quantity"] in {"dist", "dist_sq", "gap", "n", "work", "grad_sq_min", "grad_sq_avg"}
         assert isinstance(d["hyperparameters"], dict) and isinstance(d["assumptions"], list)
         assert all(isinstance(d[f], bool) for f in ("in_expectation", "asymptotic", "tight"))
         assert d["source"]

@@ -12,7 +12,7 @@ import sympy as sp
 
 from .symbols import ALLOWED
 
-Quantity = Literal["dist", "dist_sq", "gap", "n", "work"]
+Quantity = Literal["dist", "dist_sq", "gap", "n", "work", "grad_sq_min", "grad_sq_avg"]
 # Bounds stated for step 1/L hold only near that step (PEPit's sweep in docs/certification.md shows where).
 STEP_NOTE = ("Stated for the step exactly 1/L: a smaller step is slower and breaks it "
              "(PEPit: docs/certification.md, step-size sweep).")
@@ -22,6 +22,9 @@ QUANTITIES: dict[str, str] = {
     "gap": "f(x_k) - f*",
     "n": "number of components n",
     "work": "component-gradient evaluations",
+    # Nonconvex f (theory/nonconvex.py): stationarity instead of distance or gap.
+    "grad_sq_min": "min_{i<=k} ||grad f(x_i)||^2",
+    "grad_sq_avg": "E||grad f(x_R)||^2, R uniform on {0..k-1}",
 }
 
 

@@ -2,10 +2,13 @@
 
 L      smoothness constant (largest curvature)      mu     strong-convexity constant (smallest curvature)
 k      iteration counter                            R      ||x_0 - x*||
-Delta0 f(x_0) - f*                                  eta    step size (learning rate)
+Delta0 f(x_0) - f* (nonconvex: f(x_0) - f_low)     eta    step size (learning rate)
 sigma  gradient-noise standard deviation            n      number of components of a finite sum
 b      mini-batch size                              eps    target accuracy
 d      dimension
+
+Nonconvex bounds (theory/nonconvex.py) reuse Delta0 for f(x_0) - f_low, f_low any known lower bound on f
+(f* when f has a minimum; no minimiser is assumed), and eps for a target on ||grad f||^2.
 """
 
 from __future__ import annotations

@@ -157,6 +157,8 @@ def bound_value(bound: Bound, s: Spec, point: dict[str, float], k: int) -> float
 def evaluate(bound: Bound, s: Spec, point: dict[str, float], k: int, h: float | None = None) -> Row:
     """Solve one PEP and compare it with `bound` (which may differ from the registry's, e.g. in tests)."""
     b = builders()
+    module, _, name = s.builder.rpartition(":")  # "module:function": a builder in its own file
+    build = getattr(importlib.import_module(f"{__package__}.{module}") if module else b, name)
     args = s.pep_args(point, k)
     if h is not None:
         args["h"] = h
@@ -165,7 +167,7 @@ def evaluate(bound: Bound, s: Spec, point: dict[str, float], k: int, h: float | 
     # cases ~1e3 at h > 2): `solve` reports a relative gap in the status instead.
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore", UserWarning)
-        problem = getattr(b, s.builder)(**args)
+        problem = build(**args)
         try:
             worst, status = b.solve(problem)
         except b.PepSolveError as exc:

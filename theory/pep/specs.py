@@ -24,7 +24,7 @@ K_FULL = tuple(range(1, 11))
 class Spec:
     bound_id: str
     metric: str  # the PEP's performance metric, in the units it is compared in
-    builder: str  # function name in builders
+    builder: str  # function name in builders, or "module:function" for a builder in its own file in pep/
     sample: Callable[[np.random.Generator], Point]
     pep_args: Callable[[Point, int], dict[str, Any]]  # builder keyword arguments at a point and k
     squared: bool = False  # quantity "dist": the PEP bounds ||x_k - x*||^2, so compare with bound^2
@@ -105,6 +105,11 @@ SPECS: dict[str, Spec] = {s.bound_id: s for s in (
          lambda p, k: dict(L=p["L"], mu=p["mu"], R=p["R"], sigma=p["sigma"], steps=[p["eta"]] * k,
                            batch=int(p["b"])),
          k_small=(1,), k_full=(1, 2, 3), notes=(SGD_NOTE + "; a batch averages b draws of it",)),
+    Spec("gd.nonconvex", "min_{i<=k} ||grad f(x_i)||^2  [f(x_0) - f_low <= Delta0]", "nonconvex:gd_nonconvex",
+         lambda rng: {"L": _loguniform(rng, 0.5, 5.0), "Delta0": _loguniform(rng, 0.5, 2.0)},
+         lambda p, k: dict(L=p["L"], Delta0=p["Delta0"], k=k), sweep=True,
+         notes=("f_low enters as a free scalar with f(x_i) - ||grad f(x_i)||^2/(2L) >= f_low at each iterate "
+                "(a relaxation, so 'valid' is a proof); exact for h <= 1 (theory/pep/nonconvex.py)",)),
 )}
 
 UNCERTIFIABLE: Mapping[str, str] = {
