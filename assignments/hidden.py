@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from .. import methods
 from ..checks import Report, check
 from ..checks.config import Config
 
@@ -35,14 +36,18 @@ GRADING: dict[str, dict[str, Any]] = {
     "nesterov": {"properties": None, "max_examples": 6},
     "sgd": {"properties": ["statistics", "discipline", "conformance"], "max_examples": 4, "replicates": 128},
 }
-ALIASES = {"heavy_ball": "heavy-ball", "gradient_descent": "gd"}
 
 
 def run(method: str, optimizer: Callable[..., Any]) -> Report:
-    """The grading run of `optimizer` as a Report (no assertion); stderr and warnings go to stdout."""
-    method = ALIASES.get(method, method)
-    if method not in GRADING:
+    """The grading run of `optimizer` as a Report (no assertion); stderr and warnings go to stdout.
+    `method` is a method's name or one of its aliases (ratecheck.methods: e.g. "heavy_ball" for heavy-ball)."""
+    try:
+        m = methods.get(method)
+    except ValueError:
+        m = None
+    if m is None or m.name not in GRADING:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(GRADING)}")
+    method = m.name
     plan = dict(GRADING[method])
     properties = plan.pop("properties")
     config = Config().with_(seed=None, **plan)

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from .methods import METHODS
+from ..methods import Method, get
 from .run import Unsupported
 
 KINDS = ("a function in the teaching form", "a torch.optim.Optimizer subclass (e.g. torch.optim:SGD)",
@@ -168,10 +168,12 @@ def _parameters(obj: object) -> set[str]:
         return set()
 
 
-def as_teaching_form(obj: object, method: str, options: dict[str, Any] | None = None) -> Callable[..., Any]:
+def as_teaching_form(obj: object, method: str | Method, options: dict[str, Any] | None = None) -> Callable[..., Any]:
     """A function in the teaching form of `method` that runs `obj` (see the module docstring)."""
-    if method not in METHODS:
-        raise TargetError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    try:
+        m = get(method)
+    except ValueError as exc:
+        raise TargetError(str(exc)) from None
     options = dict(options or {})
     kind = kind_of(obj)
     if kind == "function":
@@ -179,29 +181,41 @@ def as_teaching_form(obj: object, method: str, options: dict[str, Any] | None = 
             raise TargetError("--set applies to torch.optim and optax targets only; "
                               f"{getattr(obj, '__qualname__', obj)!r} is a plain function")
         return obj  # type: ignore[return-value]
+    if not m.library:
+        raise TargetError(f"{m.name} is not supported for {kind} targets: torch.optim and optax have no {m.summary} "
+                          f"(check a function in its teaching form, {m.signature.text(m.name)})")
     if bad := sorted(RESERVED & options.keys()):
         raise TargetError(f"--set cannot set {', '.join(bad)}: learning rate and momentum come from the theory")
     backend = _Torch if kind == "torch" else _Optax
-    return _teaching_form(method, lambda x0, lr, momentum: backend(obj, options, x0, lr, momentum),
+    return _teaching_form(m, lambda x0, lr, momentum: backend(obj, options, x0, lr, momentum),
                           f"{kind} {getattr(obj, '__qualname__', obj)}")
 
 
 # ---------------------------------------------------------------- running
 
 
-def _teaching_form(method: str, build: Callable[..., Any], name: str) -> Callable[..., Any]:
-    if method == "gd":
-        def gd(grad, x0, lr, steps):
-            return _iterate(build, lambda k, x: grad(x), x0, lr, None, steps, name)
-        return gd
-    if method in ("heavy-ball", "nesterov"):
-        def momentum_form(grad, x0, lr, momentum, steps):
-            return _iterate(build, lambda k, x: grad(x), x0, lr, momentum, steps, name)
-        return momentum_form
+def _teaching_form(method: Method, build: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """A function with the method's signature: its gradient is grad(x), or grad_i on batch_size indices drawn
+    from rng with replacement; its lr and (if the signature has one) momentum go to the library optimizer."""
+    sig = method.signature
 
-    def sgd(grad_i, n, x0, lr, steps, rng, batch_size=1):
-        return _iterate(build, lambda k, x: grad_i(x, rng.integers(n, size=batch_size)), x0, lr, None, steps, name)
-    return sgd
+    def form(*args: Any, **kwargs: Any) -> np.ndarray:
+        env = sig.bind(*args, **kwargs)
+        if "grad" in env:
+            grad = env["grad"]
+
+            def gradient(k: int, x: np.ndarray) -> Any:
+                return grad(x)
+        else:
+            grad_i, n, rng, batch = env["grad_i"], env["n"], env["rng"], env.get("batch_size", 1)
+
+            def gradient(k: int, x: np.ndarray) -> Any:
+                return grad_i(x, rng.integers(n, size=batch))
+        return _iterate(build, gradient, env["x0"], env["lr"], env.get("momentum"), env[sig.steps], name)
+
+    form.__signature__ = sig.python()  # type: ignore[attr-defined]
+    form.__name__ = form.__qualname__ = method.name.replace("-", "_")
+    return form
 
 
 def _iterate(build: Callable[..., Any], gradient: Callable[[int, np.ndarray], np.ndarray], x0: np.ndarray,

@@ -11,7 +11,7 @@ import numpy as np
 from ..implementations import CountedOracle, OracleCallError, oracles
 from ..implementations.oracles import Query
 from ..implementations.problems import Problem
-from . import methods
+from ..methods import Method, get
 
 
 class Unsupported(Exception):
@@ -30,17 +30,18 @@ class Run:
     steps: int = 0
 
 
-def run(method: str, optimizer: Any, problem: Problem, x0: np.ndarray, hp: dict[str, Any], steps: int,
+def run(method: str | Method, optimizer: Any, problem: Problem, x0: np.ndarray, hp: dict[str, Any], steps: int,
         seed: int | None = None, record: bool = False) -> Run:
     """One run. numpy's floating-point warnings are silenced while the optimizer runs (np.errstate, which
     is context-local): a diverging optimizer would print one per example, and what matters - a non-finite
     iterate, a rejected oracle call - is reported by the checks themselves."""
+    m = get(method)
     oracle = CountedOracle(problem, record=record)
     x0_given = np.array(x0, dtype=float)
-    rng = np.random.default_rng(seed) if method in methods.STOCHASTIC else None
+    rng = np.random.default_rng(seed) if m.stochastic else None
     try:
         with np.errstate(all="ignore"):
-            out = methods.call(method, optimizer, oracle, x0_given, hp, steps, rng)
+            out = m.call(optimizer, oracle, x0_given, hp, steps, rng)
     except (KeyboardInterrupt, MemoryError, Unsupported):
         raise
     except BaseException as exc:
@@ -48,13 +49,14 @@ def run(method: str, optimizer: Any, problem: Problem, x0: np.ndarray, hp: dict[
     return _validate(out, x0_given, x0, problem, oracle, steps)
 
 
-def run_replicates(method: str, optimizer: Any, problem: Problem, x0: np.ndarray, hp: dict[str, Any], steps: int,
-                   seeds: Any) -> list[Run]:
+def run_replicates(method: str | Method, optimizer: Any, problem: Problem, x0: np.ndarray, hp: dict[str, Any],
+                   steps: int, seeds: Any) -> list[Run]:
     """`run` once per seed. An optimizer that offers `replicated(grads, n, x0s, lr, steps, rngs, batch_size)`
     (the grading sandbox does) gets all replicates in one call, so that it can batch their oracle queries;
-    each replicate still has its own counted oracle, rng and x0, and is validated on its own."""
+    each replicate still has its own counted oracle, rng and x0, and is validated on its own. That protocol is
+    the grad_i teaching form's (SGD's), so other methods always run one by one."""
     batched = getattr(optimizer, "replicated", None)
-    if method not in methods.STOCHASTIC or not callable(batched):
+    if get(method).signature.oracles != ("grad_i",) or not callable(batched):
         return [run(method, optimizer, problem, x0, hp, steps, seed=int(s)) for s in seeds]
     oracles = [CountedOracle(problem) for _ in seeds]
     x0s = [np.array(x0, dtype=float) for _ in seeds]

@@ -12,7 +12,6 @@ well-conditioned instance. `instances(setting)` is what the checks use; the fami
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,28 +26,9 @@ from ..implementations.problems import (
     quadratic_spectrum,
     worst_case_start,
 )
-from .methods import Setting
+from ..methods import Instance, Setting
 
 seeds = st.integers(0, 2**32 - 1)
-
-
-@dataclass
-class Instance:
-    """A problem, a start x0 and the free hyperparameters drawn for it (e.g. eta, b)."""
-
-    problem: Problem
-    x0: np.ndarray
-    start: str = "random"
-    drawn: dict[str, Any] = field(default_factory=dict)
-    seed: int = 0  # for the optimizer's rng (SGD)
-
-    @property
-    def x_star(self) -> np.ndarray:
-        return self.problem.minimizer_near(self.x0)
-
-    def __repr__(self) -> str:
-        extra = "".join(f", {k}={v:.4g}" if isinstance(v, float) else f", {k}={v}" for k, v in self.drawn.items())
-        return f"Instance({self.problem.name}, start={self.start}{extra})"
 
 
 def _start(draw: Any, problem: Problem, starts: tuple[str, ...]) -> tuple[np.ndarray, str]:
@@ -128,11 +108,9 @@ def instances(draw: Any, setting: Setting, finite: bool = False) -> Instance:
     """An instance of the setting's family with the free hyperparameters its bound leaves open
     (finite=True: SGD problems as true finite sums, for the sampling and reproducibility checks)."""
     inst = draw(noisy_instances(finite=True) if finite and setting.family == "noisy" else FAMILIES[setting.family]())
-    p = inst.problem
-    if setting.bound_id == "gd.quadratic":  # any stable step, up to 2/L
-        inst.drawn["eta"] = draw(st.floats(0.05, 0.99)) * 2 / p.L
-    if setting.bound_id in ("sgd.constant", "sgd.minibatch"):
-        inst.drawn["eta"] = draw(st.floats(0.05, 1.0)) * 2 / (p.mu + p.L)
-    if setting.bound_id == "sgd.minibatch":  # b <= n, so that a batch of distinct indices exists
-        inst.drawn["b"] = draw(st.integers(2, max(2, min(16, p.n))))
+    inst.drawn.update(setting.free(draw, inst.problem))
     return inst
+
+
+__all__ = ["FAMILIES", "Instance", "convex_instances", "instances", "logistic_instances", "noisy_instances",
+           "quadratic_instances", "strongly_convex_instances"]

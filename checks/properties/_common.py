@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ...implementations.problems import nesterov_worst_case, quadratic, quadratic_worst_case
 from ...theory import Bound
-from ..methods import Setting, hp_repr, problem_values
+from ..methods import hp_repr, problem_values
 from ..report import Counterexample
 from ..strategies import Instance
 
@@ -57,23 +56,3 @@ def counterexample(inst: Instance, hp: dict[str, Any], message: str, **fields: A
                           kappa=float(p.kappa), spectrum=spectrum,
                           hyperparameters={**hp_repr(hp), **{f"drawn {k}": v for k, v in inst.drawn.items()},
                                            "start": inst.start}, **fields)
-
-
-def tight_instances(setting: Setting) -> list[Instance]:
-    """The instances each bound is tight (or nearly) on: x0 - x* along an extreme eigenvector."""
-    which = {"gd.quadratic": "both", "gd.strongly_convex": "min", "heavy_ball.quadratic": "max",
-             "nesterov.strongly_convex": "min"}.get(setting.bound_id)
-    out = []
-    if which is not None:
-        for kappa in (10.0, 100.0):
-            problem, x0 = quadratic_worst_case(2, 1.0, kappa, 0, which=which)
-            inst = Instance(problem, x0, which)
-            if setting.bound_id == "gd.quadratic":
-                inst.drawn["eta"] = 2 / (1.0 + kappa)
-            out.append(inst)
-    elif setting.family == "convex":
-        problem = quadratic(np.array([1.0, 0.01, 0.0]), 0, name="quadratic[d=3, rank=2]")
-        out.append(Instance(problem, problem.x_star + np.array([1.0, 1.0, 1.0]), "random"))
-        worst = nesterov_worst_case(41, 1.0)
-        out.append(Instance(worst, np.zeros(41), "zero"))
-    return out

@@ -8,16 +8,17 @@ import time
 
 import numpy as np
 
+from ...methods import Method, Setting
 from ..config import Config
-from ..methods import Setting, prescribed
+from ..methods import prescribed
 from ..report import PropertyResult
 from ..run import RTOL, allowance, measure, run
 from ..strategies import instances
-from ._common import Examples, bound_values, counterexample, steps_for, tight_instances
+from ._common import Examples, bound_values, counterexample, steps_for
 from ._search import Violation, search
 
 
-def check(method: str, optimizer: object, setting: Setting, config: Config) -> PropertyResult:
+def check(method: Method, optimizer: object, setting: Setting, config: Config) -> PropertyResult:
     bound = setting.bound
     iters: list[tuple[int, int]] = []  # (observed k to eps, bound's k(eps))
     seen = Examples()
@@ -60,7 +61,7 @@ def check(method: str, optimizer: object, setting: Setting, config: Config) -> P
         return ratio
 
     t0 = time.perf_counter()
-    out = search(instances(setting), body, config, explicit=tight_instances(setting))
+    out = search(instances(setting), body, config, explicit=setting.tight())
     details = seen.details()
     if iters:
         details["iterations"] = {"examples": len(iters), "max observed/bound k(eps)":

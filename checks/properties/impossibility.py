@@ -9,44 +9,53 @@ import time
 import numpy as np
 
 from ...implementations.problems import nesterov_worst_case
+from ...methods import Method, Setting
 from ...theory import get
 from ..config import Config
-from ..methods import Setting, prescribed, settings_for
+from ..methods import prescribed
 from ..report import Counterexample, PropertyResult
 from ..run import RTOL, Unsupported, allowance, measure, run
 from ..strategies import Instance
 
 K = 30  # steps checked on the strongly convex instance
-CONVEX_KS = (1, 2, 3, 5, 10, 20)  # lower.convex's worst function depends on k: one instance (d = 2k+1) per k
+CONVEX_KS = (1, 2, 3, 5, 10, 20)  # the k's lower.convex is checked at
 
 
-def _cases(method: str) -> list[tuple[Setting, Instance, str, int]]:
-    """(setting whose hyperparameters to use, instance, lower bound, steps to check)."""
-    by_name = {s.name: s for s in settings_for(method)}
+def _convex_worst() -> list[tuple[Instance, int]]:
+    """lower.convex's worst function depends on k: one instance (d = 2k+1) per k, checked at that k."""
+    return [(Instance(p, np.zeros(p.d), "zero"), k) for k in CONVEX_KS
+            for p in [nesterov_worst_case(2 * k + 1, 1.0)]]
+
+
+def _strongly_convex_worst() -> list[tuple[Instance, int]]:
+    p = nesterov_worst_case(400, 100.0, 1.0)
+    return [(Instance(p, np.zeros(p.d), "zero"), K)]
+
+
+# lower bound -> (its worst-case instances with their steps, whether it holds at every k up to them)
+LOWER_BOUNDS = {"lower.convex": (_convex_worst, False), "lower.strongly_convex": (_strongly_convex_worst, True)}
+
+
+def _cases(method: Method) -> list[tuple[Setting, Instance, str, int, bool]]:
+    """(setting whose hyperparameters to use, instance, lower bound, steps, every k?): for each lower bound,
+    the first of the method's settings naming it (Setting.lower_bound; heavy ball has no convex one: its
+    guarantee needs mu > 0)."""
     out = []
-    convex = by_name.get("convex")  # heavy ball has no convex setting: its guarantee needs mu > 0
-    if convex is not None:
-        for k in CONVEX_KS:
-            p = nesterov_worst_case(2 * k + 1, 1.0)
-            out.append((convex, Instance(p, np.zeros(p.d), "zero"), "lower.convex", k))
-    strong = by_name.get("strongly_convex") or by_name.get("quadratic")
-    if strong is not None:
-        p = nesterov_worst_case(400, 100.0, 1.0)
-        inst = Instance(p, np.zeros(p.d), "zero")
-        if strong.bound_id == "gd.quadratic":
-            inst.drawn["eta"] = 1 / 100.0
-        out.append((strong, inst, "lower.strongly_convex", K))
+    for lower_id, (worst, every_k) in LOWER_BOUNDS.items():
+        setting = next((s for s in method.settings if s.lower_bound == lower_id), None)
+        if setting is not None:
+            out += [(setting, inst, lower_id, steps, every_k) for inst, steps in worst()]
     return out
 
 
-def check(method: str, optimizer: object, config: Config) -> PropertyResult:
+def check(method: Method, optimizer: object, config: Config) -> PropertyResult:
     t0 = time.perf_counter()
-    if method == "sgd":
+    if method.stochastic:
         return PropertyResult("impossibility", "worst_case", "skipped",
                               message="the lower bounds are for deterministic first-order methods")
     ce, worst, skipped = None, None, []
     cases = _cases(method)
-    for setting, inst, lower_id, steps in cases:
+    for setting, inst, lower_id, steps, every_k in cases:
         lower = get(lower_id)
         hp = prescribed(setting, inst.problem, inst.drawn)
         try:
@@ -61,7 +70,7 @@ def check(method: str, optimizer: object, config: Config) -> PropertyResult:
         obs = measure(lower.quantity, inst.problem, r.xs, x_star)
         vals = {"L": inst.problem.L, "mu": inst.problem.mu, "R": float(np.linalg.norm(inst.x0 - x_star))}
         # lower.convex holds at the k its instance was built for; lower.strongly_convex at every k
-        ks = np.arange(1, steps + 1) if lower_id == "lower.strongly_convex" else np.array([steps])
+        ks = np.arange(1, steps + 1) if every_k else np.array([steps])
         lb = lower.evaluate(k=ks, **{p: vals[p] for p in lower.parameters if p != "k"})
         tol = allowance(lower.quantity, inst.problem, inst.x0, x_star)
         ratio = obs[ks] / lb

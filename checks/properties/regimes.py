@@ -14,11 +14,13 @@ import time
 
 import numpy as np
 
-from ...implementations import gradient_descent, sgd, sgd_replicates
+from ...implementations import sgd_replicates
 from ...implementations.problems import noisy_quadratic, worst_case_start
+from ...methods import Method, all_methods
+from ...methods import get as get_method
 from ...theory import get
 from ..config import Config
-from ..methods import prescribed, settings_for
+from ..methods import prescribed
 from ..report import Counterexample, PropertyResult
 from ..run import run
 
@@ -38,23 +40,24 @@ def measure(n: int, gd_opt: object, sgd_opt: object, seed: int, eps: float = EPS
     problem = noisy_quadratic(2, P["mu"], P["L"], P["sigma"] ** 2, seed, n=n)
     x0 = worst_case_start(problem, "min", P["R"])
     x_star = problem.x_star
-    gd_setting = settings_for("gd")[1]  # strongly convex: lr = 1/L
+    gd, sgd = get_method("gd"), get_method("sgd")
+    gd_setting = gd.setting(gd.regime)  # strongly convex: lr = 1/L
     k_pred = int(get("work.gd").k_eps(eps, L=P["L"], mu=P["mu"], R=P["R"]))
-    r = run("gd", gd_opt, problem, x0, prescribed(gd_setting, problem, {}), 2 * k_pred + 10)
+    r = run(gd, gd_opt, problem, x0, prescribed(gd_setting, problem, {}), 2 * k_pred + 10)
     if r.error:
         return {"error": f"gd: {r.error}"}
     k_gd = _first_hit(np.sum((r.xs - x_star) ** 2, axis=1), eps)
-    sgd_setting = settings_for("sgd")[1]  # decreasing schedule of sgd.decreasing / work.sgd
+    sgd_setting = sgd.setting(sgd.regime)  # decreasing schedule of sgd.decreasing / work.sgd
     hp = prescribed(sgd_setting, problem, {})
     # Up to the bound's own count: an SGD that has not reached eps by then loses anyway.
     k_max = int(get("work.sgd").evaluate(eps=eps, **P)) + 10
-    if sgd_opt is sgd:  # the reference: vectorised replicates (same law as one-by-one runs)
+    if sgd_opt is sgd.reference:  # the reference: vectorised replicates (same law as one-by-one runs)
         xs = sgd_replicates(problem.grad_i_batched, n, x0, hp["lr"], k_max, seed, SGD_RUNS)
         sq = np.mean(np.sum((xs - x_star) ** 2, axis=2), axis=0)
     else:
         sq = np.zeros(k_max + 1)
         for s in np.random.SeedSequence(seed).generate_state(SGD_RUNS):
-            out = run("sgd", sgd_opt, problem, x0, hp, k_max, seed=int(s))
+            out = run(sgd, sgd_opt, problem, x0, hp, k_max, seed=int(s))
             if out.error:
                 return {"error": f"sgd: {out.error}"}
             sq += np.sum((out.xs - x_star) ** 2, axis=1) / SGD_RUNS
@@ -64,13 +67,16 @@ def measure(n: int, gd_opt: object, sgd_opt: object, seed: int, eps: float = EPS
             "sgd_work": inf if k_sgd is None else k_sgd}
 
 
-def check(method: str, optimizer: object, config: Config) -> PropertyResult:
+def check(method: Method, optimizer: object, config: Config) -> PropertyResult:
     t0 = time.perf_counter()
-    if method not in ("gd", "sgd"):
-        return PropertyResult("regimes", "finite_sum", "skipped", message="only gd and sgd have work regimes")
+    if method.regime is None:
+        return PropertyResult("regimes", "finite_sum", "skipped",
+                              message=f"only {' and '.join(m.name for m in all_methods() if m.regime)} have work "
+                                      "regimes")
     n_star = float(get("work.crossover").evaluate(eps=EPS, **P))
-    gd_opt = optimizer if method == "gd" else gradient_descent
-    sgd_opt = optimizer if method == "sgd" else sgd
+    # The optimizer under test on its side of the comparison, the other method's reference on the other.
+    opts = {m.name: optimizer if m.name == method.name else m.reference for m in all_methods() if m.regime}
+    gd_opt, sgd_opt = opts["gd"], opts["sgd"]
     rows, ce = [], None
     seed = 0 if config.seed is None else config.seed
     for factor, winner in ((ABOVE, "sgd"), (BELOW, "gd")):

@@ -19,9 +19,9 @@ import time
 
 import numpy as np
 
-from ...implementations.problems import noisy_quadratic
+from ...methods import Method, Setting
 from ..config import Config
-from ..methods import Setting, prescribed
+from ..methods import prescribed
 from ..report import PropertyResult
 from ..run import allowance, run_replicates
 from ..strategies import Instance, instances
@@ -38,18 +38,7 @@ def margin(replicates: int, checkpoints: int, alpha: float) -> float:
     return (2 + 2 * math.sqrt(2)) * math.sqrt(t / replicates) + 2 * t / replicates
 
 
-def tight_instances(setting: Setting) -> list[Instance]:
-    """1-D f = mu/2 x^2 with additive noise: the constant-step bound holds with equality."""
-    problem = noisy_quadratic(1, 1.0, 1.0, 0.5, 0, n=None)
-    inst = Instance(problem, problem.x_star + 1.0, "random", seed=1)
-    if setting.bound_id in ("sgd.constant", "sgd.minibatch"):
-        inst.drawn["eta"] = 0.5
-    if setting.bound_id == "sgd.minibatch":
-        inst.drawn["b"] = 4
-    return [inst]
-
-
-def check(method: str, optimizer: object, setting: Setting, config: Config) -> PropertyResult:
+def check(method: Method, optimizer: object, setting: Setting, config: Config) -> PropertyResult:
     bound = setting.bound
     R = config.replicates
     c = margin(R, CHECKPOINTS, config.alpha)
@@ -86,7 +75,7 @@ def check(method: str, optimizer: object, setting: Setting, config: Config) -> P
 
     t0 = time.perf_counter()
     out = search(instances(setting), body, config.with_(max_examples=max(2, config.max_examples // 4)),
-                 explicit=tight_instances(setting))
+                 explicit=setting.tight())
     return PropertyResult(
         "statistics", setting.name, "fail" if out.counterexample else "pass", out.examples, out.worst_ratio,
         out.counterexample.message if out.counterexample else f"mean over {R} runs within {bound.id}",
