@@ -6,9 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: verify test lint readme certify-docs bench clean
+.PHONY: verify test lint readme certify-docs bench clean sandbox
 
 $(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory sandbox
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,pep,course,grade]'
@@ -32,6 +33,16 @@ certify-docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -q -s
+
+# The grader isolates each submission in Linux namespaces with bubblewrap, and filters its system calls with
+# libseccomp (grading/isolation.py). Installed here from Debian's packages when missing and run as root;
+# elsewhere the command to run is printed and `ratecheck grade` refuses until it is there (or --weak-sandbox).
+sandbox:
+	@if command -v bwrap >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libseccomp.so.2; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing bubblewrap and libseccomp2 (Debian packages) for the grading sandbox"; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap libseccomp2 >/dev/null; \
+	else echo "note: the grading sandbox needs bubblewrap and libseccomp2: sudo apt-get install bubblewrap libseccomp2"; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,31 +1,31 @@
 """The submission's process: runs a student's code under limits and serves calls from the grader.
 
-Started by `Sandbox` as `python -m ratecheck.grading.child RFD WFD LIMITS_JSON`. Before any student code runs
-it sets resource limits, moves to an empty directory, and installs an audit hook (PEP 578, irremovable) that
-refuses: writing files, reading files outside the Python installation, spawning or signalling processes,
-sockets, ctypes, and importing ratecheck (the hidden checks and the theory's answers). The student's functions
-only ever see a proxy oracle: every gradient is computed, counted and judged by the grader's process.
+Started by `Sandbox` as `python -m ratecheck.grading.child RFD WFD CONFIG_JSON`, normally inside bubblewrap's
+namespaces (grading/isolation.py: it sees only the Python installation and this file's few neighbours). Before
+any student code runs it sets resource limits, moves to an empty directory, installs a seccomp filter (no new
+processes, no ptrace; where libseccomp is available) and an audit hook (PEP 578, irremovable) that refuses
+writing files, reading outside the Python installation, spawning or signalling processes, sockets, ctypes and
+importing ratecheck. The student's functions only ever see a proxy oracle: every gradient is computed, counted
+and judged by the grader's process.
 
-With `public` in the configuration (the modules a released notebook imports, e.g. ratecheck.theory), those
-modules are imported *before* the guard and stay importable; every other ratecheck module stays refused.
-What the child's copies compute only ever reaches the grader as numbers it checks against its own copies.
+With `public` in the configuration (the modules a released notebook imports), those modules are imported
+*before* the guard and stay importable; every other ratecheck module stays refused.
 
-Ops: load (definitions only), call (a teaching-form optimizer behind the proxy oracle), evaluate (a SymPy
-expression the notebook defines, at grader-chosen points, as floats), value (a variable as numbers), invoke
-(a function with JSON arguments, its result as numbers). evaluate/value/invoke first run the *slice* of the
-notebook that defines what they need (the top-level statements, calls included, that the name depends on),
-never the rest (plots, experiments).
+Requests (one handler each, `HANDLERS`): load, call, rcall, has, evaluate, value, invoke, exit. Every request
+but load carries `upto`, the index of the test cell it is graded for: names are looked up as they stood when
+that cell ran (grading/slicer.py decides which statements that needs; each `upto` has its own namespace).
 """
 
 from __future__ import annotations
 
-import ast
+import errno
 import json
 import os
 import resource
-import symtable
 import sys
 import tempfile
+
+CLONE_THREAD = 0x00010000
 
 
 def _limits(cfg: dict) -> None:
@@ -37,12 +37,33 @@ def _limits(cfg: dict) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def _seccomp() -> bool:
+    """No new processes (fork, vfork, clone without CLONE_THREAD, exec) and no ptrace or cross-process memory
+    access, enforced by the kernel whatever Python API is used. Threads stay allowed. False without libseccomp."""
+    try:
+        import pyseccomp as sc
+
+        flt = sc.SyscallFilter(defaction=sc.ALLOW)
+        for call in ("fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
+                     "kcmp", "pidfd_open", "pidfd_send_signal", "pidfd_getfd", "prlimit64", "setrlimit",
+                     "unshare", "setns", "mount", "mknod", "mknodat"):
+            flt.add_rule(sc.ERRNO(errno.EPERM), call)
+        flt.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
+        flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")  # its flags are behind a pointer: glibc falls back to clone
+        flt.load()
+    except Exception:  # ImportError, no libseccomp.so, an old kernel: the namespaces and the audit hook remain
+        return False
+    return True
+
+
 def _guard(allowed_roots: list[str], denied_roots: list[str]) -> None:
     blocked_prefixes = ("os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty",
                         "os.kill", "os.killpg", "signal.pthread_kill", "subprocess.", "socket.", "ctypes.",
                         "os.remove", "os.unlink", "os.rename", "os.replace", "os.mkdir", "os.rmdir", "os.chmod",
                         "os.chown", "os.truncate", "os.link", "os.symlink", "shutil.", "os.putenv", "os.unsetenv",
-                        "winreg.", "webbrowser.", "pty.", "sys._current_frames", "os.setuid", "os.setgid")
+                        "winreg.", "webbrowser.", "pty.", "sys._current_frames", "os.setuid", "os.setgid",
+                        "os.chdir", "os.utime", "os.setxattr", "os.removexattr", "os.mkfifo", "os.mknod",
+                        "sqlite3.", "resource.setrlimit", "resource.prlimit")
     real = os.path.realpath
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
@@ -59,7 +80,10 @@ def _guard(allowed_roots: list[str], denied_roots: list[str]) -> None:
             if (isinstance(mode, str) and any(c in mode for c in "wax+")) or (isinstance(flags, int)
                                                                              and flags & write_flags):
                 raise PermissionError(f"writing files is not allowed while grading: {path}")
-            p = real(os.fsdecode(path)) if isinstance(path, str | bytes) else ""
+            p = os.fsdecode(path) if isinstance(path, str | bytes) else ""
+            if not os.path.isabs(p):  # relative to a directory descriptor or the cwd: refused, not resolved
+                raise PermissionError(f"reading {path} is not allowed while grading (relative path)")
+            p = real(p)
             # the most specific root decides: a virtualenv inside the (denied) package folder stays readable,
             # the package's own files (hidden checks, grader) do not
             allowed = max((len(a) for a in allowed_roots if p == a or p.startswith(a + os.sep)), default=-1)
@@ -73,94 +97,37 @@ def _guard(allowed_roots: list[str], denied_roots: list[str]) -> None:
     sys.addaudithook(hook)
 
 
-def _top_level(source: str) -> list[ast.stmt]:
-    """The statements of a cell that define things: imports, functions, classes, and assignments without calls.
-    Experiments, plots and prints are skipped: grading needs the definitions, not the notebook's side effects.
-    Raises SyntaxError for a cell that does not parse."""
-    tree = ast.parse(source)
-    keep = []
-    for node in tree.body:
-        if isinstance(node, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.ClassDef):
-            keep.append(node)
-        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None and not any(
-                isinstance(n, ast.Call | ast.Lambda | ast.Await | ast.Yield) for n in ast.walk(node.value)):
-            keep.append(node)
-    return keep
+class _IPython:
+    """What get_ipython() returns while grading: magics and shell escapes do nothing (the grader needs the
+    notebook's definitions, not its plots, timings or shell commands)."""
 
+    def run_line_magic(self, *args: object, **kwargs: object) -> None:
+        return None
 
-def _reads(stmt: ast.stmt) -> set[str]:
-    """Global names a top-level statement reads, function bodies included (their free globals)."""
-    try:
-        top = symtable.symtable(ast.unparse(stmt), "<slice>", "exec")
-    except (SyntaxError, ValueError, RecursionError):
-        return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
-    names: set[str] = set()
-    stack = [top]
-    while stack:
-        table = stack.pop()
-        for sym in table.get_symbols():
-            if (table.get_type() == "module" and sym.is_referenced()) or (
-                    table.get_type() != "module" and sym.is_global()):
-                names.add(sym.get_name())
-        stack.extend(table.get_children())
-    return names
+    run_cell_magic = system = run_line_magic
 
-
-def _writes(stmt: ast.stmt, modules: set[str]) -> set[str]:
-    """Global names a top-level statement binds or mutates (x = ..., x[i] = ..., x.append(...), def x, ...)."""
-    out: set[str] = set()
-    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return {stmt.name}
-    if isinstance(stmt, ast.Import | ast.ImportFrom):
-        return {(a.asname or a.name).split(".")[0] for a in stmt.names}
-    todo: list[ast.AST] = [stmt]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue  # their bodies bind locals
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            out.add(node.id)
-        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del):
-            base = node.value
-            while isinstance(base, ast.Subscript | ast.Attribute):
-                base = base.value
-            if isinstance(base, ast.Name):
-                out.add(base.id)
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(
-                node.value.func, ast.Attribute) and isinstance(node.value.func.value, ast.Name):
-            if node.value.func.value.id not in modules:  # xs.append(...) mutates xs; plt.show() is no data
-                out.add(node.value.func.value.id)
-        todo.extend(ast.iter_child_nodes(node))
-    return out
-
-
-def _slice(statements: list[tuple[int, ast.stmt]], names: set[str]) -> list[int]:
-    """Indices (into statements) of what defining `names` needs: walk back from the end, keep a statement when
-    it binds a needed name, then need what it reads."""
-    modules = {n for _, s in statements if isinstance(s, ast.Import | ast.ImportFrom) for n in _writes(s, set())}
-    needed, keep = set(names), []
-    for j in range(len(statements) - 1, -1, -1):
-        stmt = statements[j][1]
-        bound = _writes(stmt, modules)
-        if bound & needed:
-            keep.append(j)
-            reads = _reads(stmt)
-            conditional = isinstance(stmt, ast.If | ast.For | ast.While | ast.Try | ast.With | ast.Match)
-            needed = (needed if conditional else needed - (bound - reads)) | reads
-    return sorted(keep)
+    def getoutput(self, *args: object, **kwargs: object) -> list:
+        return []
 
 
 def main() -> None:
     rfd, wfd = int(sys.argv[1]), int(sys.argv[2])
     cfg = json.loads(sys.argv[3])
+    import ast
+
     import numpy as np  # before the guard: its shared libraries load from wherever they live
     try:  # the `grade` extra; without it the grader never asks for batched replicates
         from greenlet import getcurrent, greenlet
     except ImportError:
         getcurrent = greenlet = None
     from ratecheck.grading import wire
+    from ratecheck.grading.slicer import Notebook
 
-    send, recv, WireError = wire.send, wire.recv, wire.WireError  # bound now: student code cannot swap them
+    send, WireError = wire.send, wire.WireError  # bound now: student code cannot swap them
+
+    def recv(fd: int):
+        return wire.recv(fd, max_header=wire.MAX_PAYLOAD)  # the grader's messages: cells of any size
+
     asarray, float64, Generator, PCG64 = np.asarray, np.float64, np.random.Generator, np.random.PCG64
     np_stack = np.stack
     exc_format = repr
@@ -181,9 +148,9 @@ def main() -> None:
         if parent in keep and hasattr(sys.modules[parent], child):
             delattr(sys.modules[parent], child)  # no path from a public package to the grader's modules
         del sys.modules[name]
-    _guard(cfg["allowed_roots"], cfg["denied_roots"])
-
-    ns: dict = {"__name__": "__submission__"}
+    seccomp = _seccomp() if cfg.get("seccomp", True) else False
+    if cfg.get("audit_hook", True):
+        _guard(cfg["allowed_roots"], cfg["denied_roots"])
 
     class OracleError(ValueError):
         pass
@@ -201,39 +168,102 @@ def main() -> None:
     def grad_i(x, idx):
         return ask("grad_i", {"x": asarray(x, dtype=float64), "idx": asarray(idx)})
 
-    statements: list[tuple[int, ast.stmt]] = []  # every top-level statement of every cell that parses
-    done: set[int] = set()
+    notebook = Notebook([])
+    spaces: dict = {}  # upto -> (namespace, indices of statements run in it)
 
-    def prepare(names: list[str]) -> list[str]:
-        """Run (once) the statements that define `names`; their errors as text."""
+    def space(upto):
+        if upto not in spaces:
+            spaces[upto] = ({"__name__": "__submission__", "get_ipython": _IPython}, set())
+        return spaces[upto][0]
+
+    def prepare(names: list[str], upto) -> list[str]:
+        """Run (once per namespace) the statements that define `names` as of cell `upto`; their errors."""
+        ns = space(upto)
+        done = spaces[upto][1]
         problems = []
-        for j in _slice(statements, set(names)):
+        for j in notebook.plan(set(names), upto):
             if j in done:
                 continue
             done.add(j)
-            i, node = statements[j]
+            st = notebook.statements[j]
             try:
-                exec(compile(ast.Module([node], []), f"<cell {i}>", "exec"), ns)
+                exec(compile(ast.Module([st.node], []), f"<cell {st.cell}>", "exec"), ns)
             except BaseException as exc:
-                problems.append(f"cell {i}, line {getattr(node, 'lineno', '?')}: {exc_format(exc)[:300]}")
+                problems.append(f"cell {st.cell}, line {st.line}: {exc_format(exc)[:300]}")
         return problems[:20]
 
-    def numbers(value) -> object:
-        return asarray(value, dtype=float64)
+    def lookup(header: dict):
+        """The submission's object `name` as of the request's cell, with the problems met defining it."""
+        name, upto = str(header.get("name", "")), header.get("upto")
+        upto = upto if isinstance(upto, int) else None
+        problems = prepare([name], upto)
+        return name, space(upto).get(name, None), name in space(upto), problems
 
-    def schedule(value):
-        if isinstance(value, list):
+    def argument(spec, x0, rng):
+        """One argument of a teaching-form call, from its description: the oracle, x0, the rng, a schedule
+        (a table indexed by k) or a plain value."""
+        kind, value = spec
+        if kind == "oracle":
+            return grad if value == "grad" else grad_i
+        if kind == "x0":
+            return x0
+        if kind == "rng":
+            return rng
+        if kind == "schedule":
             table = list(value)
             return lambda k: table[int(k)]
         return value
 
-    def replicated(fn, a: dict, x0) -> None:
-        """Each replicate in its own greenlet; once every unfinished replicate waits on the oracle, all their queries
-        go to the grader in one message. The result lists each replicate's iterates or its error."""
+    def call_with(fn, a: dict, x0, rng, oracle=None):
+        args = [argument(s, x0, rng) for s in a["args"]]
+        kwargs = {k: argument(s, x0, rng) for k, s in a.get("kwargs", {}).items()}
+        if oracle is not None:  # a replicate's own oracle
+            args = [oracle if s[0] == "oracle" else v for s, v in zip(a["args"], args, strict=True)]
+        return fn(*args, **kwargs)
+
+    def rng_of(state):
+        if state is None:
+            return None
+        rng = Generator(PCG64())
+        rng.bit_generator.state = state
+        return rng
+
+    def on_load(header: dict, arrays: dict) -> None:
+        nonlocal notebook
+        notebook = Notebook([str(c) for c in header["cells"]])
+        spaces.clear()
+        send(wfd, {"op": "loaded", "errors": notebook.errors[:50], "names": notebook.functions()[:500],
+                   "seccomp": seccomp})
+
+    def on_call(header: dict, arrays: dict) -> None:
+        name, fn, _, problems = lookup(header)
+        if not callable(fn):
+            why = f"; {problems[-1]}" if problems else ""
+            send(wfd, {"op": "error", "msg": f"the submission defines no function {name!r}{why}"})
+            return
+        a = header["args"]
+        x0 = arrays["x0"].copy()
+        try:
+            out = call_with(fn, a, x0, rng_of(a.get("rng_state")))
+            kind = type(out).__name__
+            xs = asarray(out, dtype=float64)
+        except BaseException as exc:
+            send(wfd, {"op": "error", "msg": f"{type(exc).__name__}: {str(exc)[:500]}"})
+            return
+        send(wfd, {"op": "result", "type": kind}, {"xs": xs, "x0": x0})  # x0 as the call left it
+
+    def on_rcall(header: dict, arrays: dict) -> None:
+        """Replicates of a stochastic call, each in its own greenlet; once every unfinished replicate waits on
+        the oracle, all their queries go to the grader in one message."""
+        name, fn, _, _ = lookup(header)
+        if not callable(fn):
+            send(wfd, {"op": "error", "msg": f"the submission defines no function {name!r}"})
+            return
+        a = header["args"]
         count = len(a["rng_states"])
         results: dict = {}
         errors: dict = {}
-        x0s = [x0.copy() for _ in range(count)]
+        x0s = [arrays["x0"].copy() for _ in range(count)]
         hub = getcurrent()  # the coordinator; each replicate is a greenlet that switches back here to query
 
         def grad_i_r(x, idx):
@@ -244,9 +274,7 @@ def main() -> None:
 
         def replicate(rid: int):
             try:
-                rng = Generator(PCG64())
-                rng.bit_generator.state = a["rng_states"][rid]
-                out = fn(grad_i_r, a["n"], x0s[rid], schedule(a["lr"]), a["steps"], rng, batch_size=a["batch_size"])
+                out = call_with(fn, a, x0s[rid], rng_of(a["rng_states"][rid]), oracle=grad_i_r)
                 results[rid] = asarray(out, dtype=float64)
             except BaseException as exc:
                 errors[rid] = f"{type(exc).__name__}: {str(exc)[:500]}"
@@ -282,6 +310,57 @@ def main() -> None:
         arrays_out.update({f"x0{r}": x0s[r] for r in range(count)})
         send(wfd, {"op": "result", "errors": {str(r): m for r, m in errors.items()}}, arrays_out)
 
+    def on_has(header: dict, arrays: dict) -> None:
+        try:
+            _, fn, _, _ = lookup(header)
+        except BaseException:
+            fn = None
+        send(wfd, {"op": "result", "type": "bool"}, {"v": asarray([1.0 if callable(fn) else 0.0])})
+
+    def evaluate(target, header: dict, errors: list[str]):
+        import sympy
+
+        expr = sympy.sympify(target)
+        by_name = {str(sym): sym for sym in expr.free_symbols}
+        values = []
+        for point in header.get("points", []):
+            try:
+                subs = {by_name[k]: float(v) for k, v in point.items() if k in by_name}
+                values.append(float(expr.evalf(subs=subs)))
+            except BaseException as exc:
+                values.append(float("nan"))
+                errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+        return values, type(target).__name__
+
+    def invoke(target, header: dict, errors: list[str]):
+        if not callable(target):
+            raise TypeError("it is not a function")
+        out = target(*header.get("args", []))
+        return out, type(out).__name__
+
+    def value_of(target, header: dict, errors: list[str]):
+        return target, type(target).__name__
+
+    def numbers(compute):
+        def handler(header: dict, arrays: dict) -> None:
+            try:
+                name, target, defined, problems = lookup(header)
+                if not defined:
+                    why = f"; {problems[-1]}" if problems else ""
+                    send(wfd, {"op": "error", "msg": f"the submission does not define {name!r}{why}"})
+                    return
+                errors: list[str] = []
+                out, kind = compute(target, header, errors)
+                result = asarray(out, dtype=float64)
+            except BaseException as exc:
+                send(wfd, {"op": "error", "msg": f"{type(exc).__name__}: {str(exc)[:500]}"})
+                return
+            send(wfd, {"op": "result", "type": kind, "errors": errors[:5]}, {"v": result})
+
+        return handler
+
+    handlers = {"load": on_load, "call": on_call, "rcall": on_rcall, "has": on_has,
+                "evaluate": numbers(evaluate), "value": numbers(value_of), "invoke": numbers(invoke)}
     while True:
         try:
             header, arrays = recv(rfd)
@@ -290,100 +369,11 @@ def main() -> None:
         op = header.get("op")
         if op == "exit":
             return
-        if op == "load":
-            errors = []
-            for i, source in enumerate(header["cells"]):
-                try:
-                    nodes = _top_level(source)
-                    statements.extend((i, node) for node in ast.parse(source).body)
-                except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-                    errors.append(f"cell {i}: {type(exc).__name__}: {getattr(exc, 'msg', exc)} "
-                                  f"(line {getattr(exc, 'lineno', '?')})")
-                    continue
-                for node in nodes:
-                    try:
-                        exec(compile(ast.Module([node], []), f"<cell {i}>", "exec"), ns)
-                    except BaseException as exc:
-                        errors.append(f"cell {i}, line {getattr(node, 'lineno', '?')}: {exc_format(exc)[:300]}")
-            send(wfd, {"op": "loaded", "errors": errors[:50],
-                       "names": sorted(k for k, v in ns.items() if callable(v) and not k.startswith("_"))})
-        elif op == "call":
-            if not callable(ns.get(header["name"])):  # e.g. defined by an assignment with a call
-                try:
-                    prepare([str(header["name"])])
-                except BaseException:
-                    pass
-            fn = ns.get(header["name"])
-            if not callable(fn):
-                send(wfd, {"op": "error", "msg": f"the submission defines no function {header['name']!r}"})
-                continue
-            a = header["args"]
-            x0 = arrays["x0"].copy()
-            try:
-                if header["method"] == "sgd":
-                    rng = Generator(PCG64())
-                    rng.bit_generator.state = a["rng_state"]
-                    out = fn(grad_i, a["n"], x0, schedule(a["lr"]), a["steps"], rng, batch_size=a["batch_size"])
-                elif header["method"] == "gd":
-                    out = fn(grad, x0, schedule(a["lr"]), a["steps"])
-                else:
-                    out = fn(grad, x0, schedule(a["lr"]), schedule(a["momentum"]), a["steps"])
-                kind = type(out).__name__
-                xs = asarray(out, dtype=float64)
-            except BaseException as exc:
-                send(wfd, {"op": "error", "msg": f"{type(exc).__name__}: {str(exc)[:500]}"})
-                continue
-            send(wfd, {"op": "result", "type": kind}, {"xs": xs, "x0": x0})  # x0 as the call left it
-        elif op == "rcall":  # replicates of an SGD call, run in threads so their oracle queries go out batched
-            fn = ns.get(header["name"])
-            if not callable(fn):
-                send(wfd, {"op": "error", "msg": f"the submission defines no function {header['name']!r}"})
-                continue
-            replicated(fn, header["args"], arrays["x0"])
-        elif op == "has":
-            name = str(header.get("name", ""))
-            if not callable(ns.get(name)):
-                try:
-                    prepare([name])
-                except BaseException:
-                    pass
-            send(wfd, {"op": "result", "type": "bool"}, {"v": asarray([1.0 if callable(ns.get(name)) else 0.0])})
-        elif op in ("evaluate", "value", "invoke"):
-            name = str(header.get("name", ""))
-            try:
-                problems = prepare([name])
-                if name not in ns:
-                    why = f"; {problems[-1]}" if problems else ""
-                    send(wfd, {"op": "error", "msg": f"the submission does not define {name!r}{why}"})
-                    continue
-                target, point_errors = ns[name], []
-                if op == "evaluate":
-                    import sympy
-
-                    expr = sympy.sympify(target)
-                    by_name = {str(sym): sym for sym in expr.free_symbols}
-                    values = []
-                    for point in header.get("points", []):
-                        try:
-                            subs = {by_name[k]: float(v) for k, v in point.items() if k in by_name}
-                            values.append(float(expr.evalf(subs=subs)))
-                        except BaseException as exc:
-                            values.append(float("nan"))
-                            point_errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
-                    out, kind = values, type(target).__name__
-                elif op == "value":
-                    out, kind = target, type(target).__name__
-                else:
-                    if not callable(target):
-                        send(wfd, {"op": "error", "msg": f"{name!r} is not a function"})
-                        continue
-                    out = target(*header.get("args", []))
-                    kind = type(out).__name__
-                result = numbers(out)
-            except BaseException as exc:
-                send(wfd, {"op": "error", "msg": f"{type(exc).__name__}: {str(exc)[:500]}"})
-                continue
-            send(wfd, {"op": "result", "type": kind, "errors": point_errors[:5]}, {"v": result})
+        handler = handlers.get(op)
+        if handler is None:
+            send(wfd, {"op": "error", "msg": f"unknown request {op!r}"})
+            continue
+        handler(header, arrays)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ the batch: it becomes a recorded score of 0 with the reason.
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +23,57 @@ MAX_CELLS = 2000
 @dataclass
 class Submission:
     path: str
-    cells: list[str] = field(default_factory=list)  # the code of every code cell
+    cells: list[str] = field(default_factory=list)  # the code of every code cell, as IPython would run it
     error: str | None = None  # why the notebook could not be read (then cells is empty)
+    ids: list[str | None] = field(default_factory=list)  # each code cell's nbgrader grade_id (None: untagged)
+
+    def cell_of(self, grade_id: str) -> int | None:
+        """The index (into cells) of the code cell tagged `grade_id`, or None when the notebook has none."""
+        return self.ids.index(grade_id) if grade_id in self.ids else None
+
+
+# Cell magics whose body is Python that IPython runs in the notebook's namespace (timed, captured, profiled);
+# any other cell magic (%%bash, %%html, %%writefile, ...) holds no Python for the grader to run.
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "memit"}
+_MAGIC_LINE = re.compile(r"^\s*[%!]")
+
+
+def as_python(source: str) -> str:
+    """A cell's code as IPython would run it: line magics and shell escapes become get_ipython() calls (the
+    grading child answers them with nothing), a Python cell magic (%%time, ...) leaves its body, another cell
+    magic leaves no code."""
+    first, _, body = source.lstrip("\n").partition("\n")
+    if first.startswith("%%"):
+        name = first[2:].split(maxsplit=1)[0] if first[2:].strip() else ""
+        return as_python(body) if name in PYTHON_CELL_MAGICS else ""
+    if "%" not in source and "!" not in source and "?" not in source:
+        return source
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # no IPython: drop the magic and shell lines, keep the Python
+        return "\n".join("" if _MAGIC_LINE.match(line) else line for line in source.split("\n"))
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # IPython could not transform it: the cell is graded as written (it may not parse)
+        return source
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, never through a symbolic link and never blocking on a FIFO or device."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if os.path.islink(path):
+            raise ValueError("the submission is a symbolic link; submit the notebook file itself") from None
+        raise exc
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("the submission is not a regular file")
+        if st.st_size > MAX_BYTES:
+            raise ValueError(f"the notebook is too large to grade ({st.st_size / 2**20:.0f} MiB > "
+                             f"{MAX_BYTES >> 20} MiB)")
+        return fh.read(MAX_BYTES + 1)
 
 
 def read(path: str | Path) -> Submission:
@@ -29,13 +81,12 @@ def read(path: str | Path) -> Submission:
     path = Path(path)
     out = Submission(str(path))
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            out.error = f"the notebook is too large to grade ({size / 2**20:.0f} MiB > {MAX_BYTES >> 20} MiB)"
-            return out
-        raw = path.read_bytes()
+        raw = _read_regular(path)
     except OSError as exc:
         out.error = f"the notebook cannot be read: {exc.strerror or exc}"
+        return out
+    except ValueError as exc:
+        out.error = str(exc)
         return out
     try:
         data = json.loads(raw.decode("utf-8", errors="replace"))
@@ -60,10 +111,14 @@ def read(path: str | Path) -> Submission:
         if isinstance(source, list):
             source = "".join(s for s in source if isinstance(s, str))
         if isinstance(source, str):
-            out.cells.append(source)
+            meta = cell.get("metadata")
+            nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
+            gid = nbg.get("grade_id") if isinstance(nbg, dict) else None
+            out.cells.append(as_python(source))
+            out.ids.append(gid if isinstance(gid, str) else None)
     if not out.cells:
         out.error = "the notebook has no code cells"
     return out
 
 
-__all__ = ["Submission", "read"]
+__all__ = ["PYTHON_CELL_MAGICS", "Submission", "as_python", "read"]

@@ -18,19 +18,22 @@ submission's process does reaches these verdicts except as numbers the grader ch
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import math
+import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from .sandbox import Limits, Sandbox, SubmissionError
+from . import sandbox as sandbox_module
+from .sandbox import Backstop, Limits, Sandbox, SubmissionError
 
 # The ratecheck modules a released notebook imports (the theory, problems, reference optimizers, the notebook
 # helpers). The child imports them before its guard; the hidden checks, ratecheck.checks and the grader stay out.
@@ -50,6 +53,9 @@ class Part:
     reason: str = ""
     seconds: float = 0.0
     details: str = ""  # feedback text (e.g. each failed property with its shrunk counterexample)
+    cpu_seconds: float = 0.0  # CPU the submission's processes used for this part
+    cpu_budget: float = 0.0  # what they were allowed (calibrated from the reference solution)
+    attempts: int = 1  # > 1: regraded after the wall-time backstop passed under the CPU budget
 
 
 @dataclass
@@ -57,6 +63,7 @@ class Rubric:
     assignment: str
     parts: list[tuple[str, float]]  # (grade_id, points) of the autograded cells, in notebook order
     manual: list[tuple[str, float]] = field(default_factory=list)  # manually graded cells (left to formgrader)
+    source: str = ""  # the course's source notebook (the reference solution the CPU budgets are calibrated on)
 
     @property
     def max_score(self) -> float:
@@ -338,39 +345,112 @@ def load(course: str | Path, assignment: str) -> Rubric:
     scorers = SCORERS.get(assignment, {})
     if missing := [g for g, _ in parts if g not in scorers]:
         raise ValueError(f"{assignment}: no grader scorer for autograded cell(s) {missing}")
-    return Rubric(assignment, parts, manual)
+    return Rubric(assignment, parts, manual, str(path))
 
 
-def grade(rubric: Rubric, cells: list[str], limits: Limits | None = None) -> list[Part]:
-    """Score every part of `rubric` on a submission's code cells, in one sandboxed child (restarted when it dies)."""
+# CPU budget of a part: CPU_FACTOR times what the reference solution's process used on it, at least CPU_FLOOR
+# seconds. Generous on purpose: the budget stops runaway loops, it does not grade speed.
+CPU_FACTOR, CPU_FLOOR = 20.0, 10.0
+_CALIBRATED: dict[str, dict[str, float]] = {}
+
+
+def budgets(rubric: Rubric, limits: Limits | None = None) -> dict[str, float]:
+    """Each part's CPU budget, calibrated once per source notebook by grading the reference solution (the course's
+    source notebook) and measuring its CPU per part; cached in memory and beside the theory cache. Without a
+    source notebook every part gets limits.cpu_part_seconds."""
+    limits = limits or Limits()
+    if not rubric.source or not Path(rubric.source).is_file():
+        return {g: limits.cpu_part_seconds for g, _ in rubric.parts}
+    digest = hashlib.sha256(Path(rubric.source).read_bytes())
+    for mod in (__file__, sandbox_module.__file__):
+        digest.update(Path(mod).read_bytes())
+    key = digest.hexdigest()[:16]
+    if key in _CALIBRATED:
+        return _CALIBRATED[key]
+    from ..theory.registry import cache_dir
+    from .notebook import read
+
+    path = cache_dir() / f"calibration-{rubric.assignment}-{key}.json"
+    try:
+        used = {str(k): float(v) for k, v in json.loads(path.read_text()).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        ref = read(rubric.source)
+        generous = replace(limits, cpu_part_seconds=600.0, backstop_retries=0)
+        parts, _ = _grade_once(rubric, ref.cells, ref.ids, generous, {g: 600.0 for g, _ in rubric.parts})
+        used = {p.grade_id: p.cpu_seconds for p in parts}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(used))
+            os.replace(tmp, path)
+        except OSError:
+            pass  # an unwritable cache only costs a recalibration
+    out = {g: max(CPU_FLOOR, CPU_FACTOR * used.get(g, CPU_FLOOR)) for g, _ in rubric.parts}
+    _CALIBRATED[key] = out
+    return out
+
+
+def grade(rubric: Rubric, cells: list[str], limits: Limits | None = None, ids: list[str | None] | None = None,
+          cpu: dict[str, float] | None = None) -> list[Part]:
+    """Score every part of `rubric` on a submission's code cells (ids: each cell's nbgrader grade_id, so each
+    part sees the notebook as it stood at its test cell), in one sandboxed child (restarted when it dies).
+    A wall-time backstop passed under the CPU budget regrades the submission (limits.backstop_retries times);
+    each part records its attempts."""
+    limits = limits or Limits()
+    cpu = cpu if cpu is not None else budgets(rubric, limits)
+    attempt = 0
+    while True:
+        attempt += 1
+        parts, stopped = _grade_once(rubric, cells, ids, limits, cpu)
+        if not stopped or attempt > limits.backstop_retries:
+            break
+    for p in parts:
+        p.attempts = attempt
+        if p.grade_id in stopped and attempt > 1:
+            p.reason += f" (on each of {attempt} attempts)"
+    return parts
+
+
+def _grade_once(rubric: Rubric, cells: list[str], ids: list[str | None] | None, limits: Limits,
+                cpu: dict[str, float]) -> tuple[list[Part], set[str]]:
+    """One grading of every part; with the grade_ids whose part ran into the wall-time backstop."""
+    stopped: set[str] = set()
     scorers = SCORERS[rubric.assignment]
-    parts = [Part(g, p, scorers[g][0]) for g, p in rubric.parts]
+    parts = [Part(g, p, scorers[g][0], cpu_budget=cpu.get(g, limits.cpu_part_seconds)) for g, p in rubric.parts]
+    ids = list(ids) if ids is not None else [None] * len(cells)
     with Sandbox(cells, limits, public=PUBLIC) as sb:
         try:
             sb.start()
         except SubmissionError as exc:
             for part in parts:
-                part.reason = f"the notebook's definitions could not be loaded: {exc}"
-            return parts
+                part.reason = str(exc) if isinstance(exc, Backstop) else (
+                    f"the notebook's definitions could not be loaded: {exc}")
+            return parts, ({g for g, _ in rubric.parts} if isinstance(exc, Backstop) else set())
         for part in parts:
             t0 = time.perf_counter()
-            sb.restarts = 0  # each part gets its own restart budget: a crash in one part costs only that part
+            sb.begin_part(part.cpu_budget)
+            # nbgrader's rule: a test cell sees every name as it stood when it ran (an untagged notebook: the end)
+            sb.cutoff = ids.index(part.grade_id) if part.grade_id in ids else None
             try:
                 scorers[part.grade_id][1](sb, part)
             except PartFailed as exc:
                 part.score, part.reason = 0.0, str(exc)[:800]
             except SubmissionError as exc:
                 part.score, part.reason = 0.0, str(exc)[:800]
+                if isinstance(exc, Backstop):
+                    stopped.add(part.grade_id)
             except Exception as exc:  # a grader-side surprise on this submission: recorded, never fatal
                 part.score, part.reason = 0.0, f"grader error: {type(exc).__name__}: {str(exc)[:500]}"
             else:
                 part.score, part.reason = part.points, part.reason or "passed"
             part.seconds = time.perf_counter() - t0
-    return parts
+            part.cpu_seconds = round(sb.cpu_used(), 3)
+    return parts, stopped
 
 
 def as_dicts(parts: list[Part]) -> list[dict[str, Any]]:
     return [asdict(p) for p in parts]
 
 
-__all__ = ["PUBLIC", "SCORERS", "Part", "PartFailed", "Rubric", "as_dicts", "grade", "load", "source_notebook"]
+__all__ = ["CPU_FACTOR", "CPU_FLOOR", "PUBLIC", "SCORERS", "Part", "PartFailed", "Rubric", "as_dicts", "budgets",
+           "grade", "load", "source_notebook"]

@@ -10,8 +10,10 @@ fresh child, up to `max_restarts`).
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -24,22 +26,72 @@ from typing import Any
 
 import numpy as np
 
-from . import wire
+from . import isolation, wire
 
 
 class SubmissionError(RuntimeError):
-    """The submission failed a call: it raised, timed out, exceeded a limit, or its process died."""
+    """The submission failed a call: it raised, exceeded its CPU budget or a limit, or its process died."""
+
+
+class Backstop(SubmissionError):
+    """The wall-time backstop passed while the submission was under its CPU budget: the machine was busy or the
+    submission waits (sleep, blocking). Not the submission's fault by itself: the grader retries it."""
 
 
 @dataclass(frozen=True)
 class Limits:
-    call_seconds: float = 20.0  # wall time of one optimizer call
-    load_seconds: float = 60.0  # wall time to execute the notebook's definitions
-    total_seconds: float = 600.0  # wall time of everything for one submission
-    cpu_seconds: int = 600  # CPU time of the child (RLIMIT_CPU)
+    """Budgets are CPU seconds of the submission's process tree (what load on the machine does not change);
+    wall time is only a generous backstop."""
+
+    cpu_part_seconds: float = 60.0  # CPU budget of one graded part (calibrated from the reference: rubric.py)
+    cpu_load_seconds: float = 30.0  # CPU budget of executing the notebook's definitions
+    call_seconds: float = 300.0  # wall backstop of one exchange with the child
+    load_seconds: float = 300.0  # wall backstop of starting the child and loading the notebook
+    total_seconds: float = 3600.0  # wall backstop of everything for one submission
+    cpu_seconds: int = 1200  # CPU time of the child over its life (RLIMIT_CPU, the kernel's hard stop)
     memory_bytes: int = 2 << 30  # address space of the child (RLIMIT_AS)
     output_bytes: int = 1 << 16  # what is kept of the child's stdout+stderr
     max_restarts: int = 3
+    backstop_retries: int = 2  # regrades of a submission that hit the wall backstop under its CPU budget
+    isolation: str = isolation.NAMESPACES  # or isolation.WEAK: in-process only (explicit opt-in)
+    # The in-process layers under the namespaces; tests turn them off to show each layer holds on its own.
+    seccomp: bool = True
+    audit_hook: bool = True
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_POLL = 0.5  # wall seconds between CPU-budget checks while the child works
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system, reaped children included) of `root` and every process below it. Inside the
+    sandbox's PID namespace orphans are re-parented to its init, which is below root, so nothing escapes."""
+    parent: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    try:
+        entries = [e.name for e in os.scandir("/proc") if e.name.isdigit()]
+    except OSError:
+        return 0.0
+    for name in entries:
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        fields = data[data.rfind(b")") + 2:].split()
+        pid = int(name)
+        parent[pid] = int(fields[1])
+        ticks[pid] = sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    below, todo = {root}, [root]
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    while todo:
+        for c in children.get(todo.pop(), ()):
+            if c not in below:
+                below.add(c)
+                todo.append(c)
+    return sum(ticks.get(p, 0) for p in below) / _TICK
 
 
 def _roots() -> tuple[list[str], list[str]]:
@@ -50,7 +102,10 @@ def _roots() -> tuple[list[str], list[str]]:
 
 
 class Sandbox:
-    """One submission's code in a separate, limited process. Use as a context manager."""
+    """One submission's code in a separate, isolated process. Use as a context manager.
+
+    `cutoff` (the index of the test cell being graded) makes every lookup see names as they stood when that
+    cell ran; `begin_part(cpu_seconds)` starts a part's CPU budget."""
 
     def __init__(self, cells: list[str], limits: Limits | None = None, workdir: str | None = None,
                  public: tuple[str, ...] = ()) -> None:
@@ -59,13 +114,19 @@ class Sandbox:
         self.cells, self.limits = list(cells), limits or Limits()
         self.workdir = workdir
         self.public = tuple(public)
+        self.mode = isolation.require(self.limits.isolation)
         self.last_type: str | None = None  # the Python type the submission's last call returned
         self.proc: subprocess.Popen | None = None
         self.restarts = 0
         self.load_errors: list[str] = []
         self.names: list[str] = []
+        self.seccomp = False
+        self.cutoff: int | None = None
         self._started = time.monotonic()
-        self._out_path: str | None = None
+        self._budget = self.limits.cpu_part_seconds
+        self._cpu0 = 0.0  # the child's CPU when the current budget began
+        self._cpu_base = 0.0  # CPU of earlier (killed) children in the current budget
+        self._since_check = 0.0
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     def __enter__(self) -> Sandbox:
@@ -74,49 +135,83 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _command(self, argv: list[str], cache_dir: str | None) -> list[str]:
+        if self.mode == isolation.WEAK:
+            return argv
+        return isolation.bwrap_command(argv, isolation.public_paths(self.public), [cache_dir] if cache_dir else [])
+
     def _spawn(self) -> None:
         allowed, denied = _roots()
         cfg = {"memory_bytes": self.limits.memory_bytes, "cpu_seconds": self.limits.cpu_seconds,
-               "allowed_roots": allowed, "denied_roots": denied, "public": list(self.public)}
+               "allowed_roots": allowed, "denied_roots": denied, "public": list(self.public),
+               "seccomp": self.limits.seccomp, "audit_hook": self.limits.audit_hook}
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
         out = open(os.devnull, "wb")
-        env = {"PATH": os.environ.get("PATH", ""), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+        env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/nonexistent",
                "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "MPLBACKEND": "Agg"}
+        cache_dir = None
         if self.public:  # the theory registry loads from the grader's cache (read before the guard)
             from ..theory import registry
 
-            env["RATECHECK_CACHE_DIR"] = str(registry._cache_file().parent)
+            cache_dir = str(registry.cache_dir())
+            env["RATECHECK_CACHE_DIR"] = cache_dir
+        argv = [sys.executable, "-m", "ratecheck.grading.child", str(to_child_r), str(from_child_w), json.dumps(cfg)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ratecheck.grading.child", str(to_child_r), str(from_child_w), json.dumps(cfg)],
-            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
-            cwd=self.workdir, start_new_session=True)
+            self._command(argv, cache_dir), pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
+            stdout=out, stderr=out, env=env, cwd=self.workdir or "/", start_new_session=True)
         out.close()
         os.close(to_child_r)
         os.close(from_child_w)
         os.set_blocking(self._from_child, False)  # wire.recv reads first and selects only when it must wait
+        os.set_blocking(self._to_child, False)  # a child that stops reading cannot block the grader's writes
+        self._cpu0 = 0.0
+        budget, cpu_before = self._budget, self._cpu_base
+        self._budget, self._cpu_base = self.limits.cpu_load_seconds, 0.0
         header, _ = self._exchange({"op": "load", "cells": self.cells}, self.limits.load_seconds, oracle=None)
+        self._budget, self._cpu_base = budget, cpu_before + self._cpu_base  # loading has its own budget
+        self._cpu0 = self._child_cpu()
         self.load_errors, self.names = list(header.get("errors", []))[:50], list(header.get("names", []))[:500]
+        self.seccomp = bool(header.get("seccomp"))
 
     def start(self) -> Sandbox:
         """Spawn the child and load the definitions now (else the first call does); fills names/load_errors."""
         self._ensure()
         return self
 
+    def begin_part(self, cpu_seconds: float | None = None) -> None:
+        """Start a new CPU budget (a graded part): what the child uses from now on counts against it."""
+        self._budget = self.limits.cpu_part_seconds if cpu_seconds is None else float(cpu_seconds)
+        self._cpu_base = 0.0
+        self._cpu0 = self._child_cpu() if self.proc is not None else 0.0
+        self.restarts = 0  # each part gets its own restart budget: a crash in one part costs only that part
+
+    def cpu_used(self) -> float:
+        """CPU seconds the submission's processes used in the current budget."""
+        return self._cpu_base + (self._child_cpu() - self._cpu0 if self.proc is not None else 0.0)
+
+    def _child_cpu(self) -> float:
+        return tree_cpu(self.proc.pid) if self.proc is not None else 0.0
+
     def close(self) -> None:
         if self.proc is None:
             return
         try:
-            wire.send(self._to_child, {"op": "exit"})
+            wire.send(self._to_child, {"op": "exit"}, deadline=time.monotonic() + 1.0)
         except wire.WireError:
             pass
         self._kill()
 
     def _kill(self) -> None:
-        proc, self.proc = self.proc, None
+        proc = self.proc
         if proc is None:
             return
+        try:
+            self._cpu_base += self._child_cpu() - self._cpu0
+        except Exception:
+            pass
+        self.proc = None
         for fd in (self._to_child, self._from_child):
             try:
                 os.close(fd)
@@ -138,21 +233,32 @@ class Sandbox:
     # ---- calls -----------------------------------------------------------------------------------------
     def _exchange(self, header: dict[str, Any], seconds: float, oracle: Any,
                   arrays: dict[str, np.ndarray] | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """Send a request, serve the child's oracle queries, return its final answer."""
+        """Send a request, serve the child's oracle queries, return its final answer. The CPU budget is checked
+        every _POLL seconds of waiting; the wall deadline is a backstop only."""
         left_total = self.limits.total_seconds - (time.monotonic() - self._started)
         if left_total <= 0:
-            raise SubmissionError(f"the submission used up its total time ({self.limits.total_seconds:g} s)")
-        deadline = time.monotonic() + min(seconds, left_total)
+            raise Backstop(f"the submission used up its total wall time ({self.limits.total_seconds:g} s)")
+        t0 = time.monotonic()
+        deadline = t0 + min(seconds, left_total)
+        fd = self._from_child
         try:
-            wire.send(self._to_child, header, arrays)
+            wire.send(self._to_child, {**header, "upto": self.cutoff}, arrays, deadline)
             while True:
-                h, a = wire.recv(self._from_child, deadline)
+                tick = time.monotonic()
+                if not select.select([fd], [], [], max(0.0, min(_POLL, deadline - tick)))[0]:
+                    self._since_check += time.monotonic() - tick
+                    self._check_cpu(deadline)
+                    continue
+                h, a = wire.recv(fd, deadline)
                 op = h.get("op")
                 if op in ("grad", "grad_i") and callable(oracle):
-                    self._answer(oracle, op, a)
+                    self._answer(oracle, op, a, deadline)
                 elif op == "grads" and isinstance(oracle, list):
-                    self._answer_batch(oracle, h, a)
+                    self._answer_batch(oracle, h, a, deadline)
                 elif op in ("loaded", "result", "error"):
+                    self._since_check += time.monotonic() - t0
+                    if self._since_check > _POLL:
+                        self._check_cpu(None)
                     return h, a
                 else:
                     raise wire.WireError(f"unexpected message {op!r}")
@@ -161,24 +267,42 @@ class Sandbox:
             self.restarts += 1
             self._kill()
             if "timed out" in str(exc):
-                raise SubmissionError(f"time limit exceeded ({min(seconds, left_total):.0f} s)") from None
+                raise self._backstop(min(seconds, left_total)) from None
             why = f"exit code {code}" if code is not None and code >= 0 else (
                 f"killed by signal {-code}" if code is not None else str(exc))
             raise SubmissionError(f"the submission's process stopped ({why}): a crash, os._exit, or a "
                                   "resource limit (memory, CPU time)") from None
 
-    def _answer(self, oracle: Any, op: str, a: dict[str, np.ndarray]) -> None:
+    def _check_cpu(self, deadline: float | None) -> None:
+        """Over the CPU budget: the submission's fault (killed, scored down). Past the wall deadline under it:
+        a backstop (retried by the grader, never scored down for it)."""
+        self._since_check = 0.0
+        used = self.cpu_used()
+        if used > self._budget:
+            self.restarts += 1
+            self._kill()
+            raise SubmissionError(f"CPU time limit exceeded: used {used:.1f} s of CPU, the budget is "
+                                  f"{self._budget:.1f} s")
+        if deadline is not None and time.monotonic() >= deadline:
+            raise wire.WireError("timed out")
+
+    def _backstop(self, seconds: float) -> Backstop:
+        return Backstop(f"wall-time backstop ({seconds:.0f} s) passed with {self.cpu_used():.1f} s of "
+                        f"{self._budget:.1f} s CPU used: the machine was busy or the submission waits")
+
+    def _answer(self, oracle: Any, op: str, a: dict[str, np.ndarray], deadline: float) -> None:
         try:
             x = a["x"]
             g = oracle(x) if op == "grad" else oracle(x, a["idx"])
         except KeyError:
-            wire.send(self._to_child, {"op": "refused", "msg": "malformed oracle query"})
+            wire.send(self._to_child, {"op": "refused", "msg": "malformed oracle query"}, deadline=deadline)
         except ValueError as exc:  # OracleCallError: a malformed call is the submission's error, told to it
-            wire.send(self._to_child, {"op": "refused", "msg": str(exc)})
+            wire.send(self._to_child, {"op": "refused", "msg": str(exc)}, deadline=deadline)
         else:
-            wire.send(self._to_child, {"op": "answer"}, {"g": g})
+            wire.send(self._to_child, {"op": "answer"}, {"g": g}, deadline)
 
-    def _answer_batch(self, oracles: list[Any], h: dict[str, Any], a: dict[str, np.ndarray]) -> None:
+    def _answer_batch(self, oracles: list[Any], h: dict[str, Any], a: dict[str, np.ndarray], deadline: float
+                      ) -> None:
         ids = h.get("ids")
         if not isinstance(ids, list) or not all(isinstance(i, int) and 0 <= i < len(oracles) for i in ids):
             raise wire.WireError("malformed batch of oracle queries")
@@ -197,14 +321,14 @@ class Sandbox:
         else:
             good = iter(rows)
             out = {f"g{j}": next(good) for j in range(len(ids)) if str(j) not in refused}
-        wire.send(self._to_child, {"op": "answers", "refused": refused}, out)
+        wire.send(self._to_child, {"op": "answers", "refused": refused}, out, deadline)
 
     def call_replicated(self, name: str, oracles: list[Any], x0s: list[np.ndarray], args: dict[str, Any],
                         ) -> list[np.ndarray | BaseException]:
-        """Replicates of an SGD call in one exchange (their oracle queries batched): per replicate, its
+        """Replicates of a stochastic call in one exchange (their oracle queries batched): per replicate, its
         iterates or the SubmissionError it ended with. x0s are updated in place as the submission left them."""
         self._ensure()
-        header, arrays = self._exchange({"op": "rcall", "name": name, "method": "sgd", "args": args},
+        header, arrays = self._exchange({"op": "rcall", "name": name, "args": args},
                                         self.limits.call_seconds * 4, oracles,
                                         {"x0": np.asarray(x0s[0], dtype=float)})
         if header.get("op") == "error":
@@ -221,9 +345,10 @@ class Sandbox:
                 out.append(SubmissionError(str(errors.get(str(r), "the submission returned no iterates"))[:600]))
         return out
 
-    def call(self, name: str, method: str, oracle: Callable[..., Any], x0: np.ndarray, args: dict[str, Any]) -> Any:
+    def call(self, name: str, oracle: Callable[..., Any], x0: np.ndarray, args: dict[str, Any]) -> Any:
+        """Run the submission's `name` in the child with `args` (see `arguments`), serving its oracle."""
         self._ensure()
-        header, arrays = self._exchange({"op": "call", "name": name, "method": method, "args": args},
+        header, arrays = self._exchange({"op": "call", "name": name, "args": args},
                                         self.limits.call_seconds, oracle, {"x0": np.asarray(x0, dtype=float)})
         if header.get("op") == "error":
             raise SubmissionError(str(header.get("msg", "the submission raised"))[:600])
@@ -271,31 +396,93 @@ class Sandbox:
         return self._ask({"op": "invoke", "name": name, "args": list(args)})[0]
 
     # ---- teaching-form proxies --------------------------------------------------------------------------
-    def function(self, name: str, method: str) -> Callable[..., Any]:
-        """A teaching-form function for `method` that runs the submission's `name` in the child."""
+    def function(self, name: str, method: str | Signature) -> Callable[..., Any]:
+        """A teaching-form function of `method` (a method name or its Signature) that runs the submission's
+        `name` in the child: called like the method's reference implementation, it returns its iterates."""
+        sig = method if isinstance(method, Signature) else signature(method)
 
-        def table(value: Any, steps: int) -> Any:
-            return [float(value(k)) for k in range(steps)] if callable(value) else float(value)
+        def proxy(*args: Any, **kwargs: Any) -> Any:
+            bound = sig.bind(args, kwargs)
+            oracle, x0 = bound[sig.oracle], bound["x0"]
+            return self.call(name, oracle, x0, sig.wire(bound, rngs=None))
 
-        if method == "sgd":
-            def proxy(grad_i, n, x0, lr, steps, rng, batch_size=1):
-                args = {"n": int(n), "lr": table(lr, steps), "steps": int(steps), "batch_size": int(batch_size),
-                        "rng_state": rng.bit_generator.state}
-                return self.call(name, method, grad_i, x0, args)
+        def replicated(*args: Any, **kwargs: Any) -> list[np.ndarray | BaseException]:  # checks.run_replicates
+            bound = sig.bind(args, kwargs)
+            oracles, x0s = list(bound[sig.oracle]), list(bound["x0"])
+            return self.call_replicated(name, oracles, x0s, sig.wire(bound, rngs=list(bound[sig.rng])))
 
-            def replicated(grads, n, x0s, lr, steps, rngs, batch_size=1):  # see checks.run.run_replicates
-                args = {"n": int(n), "lr": table(lr, steps), "steps": int(steps), "batch_size": int(batch_size),
-                        "rng_states": [r.bit_generator.state for r in rngs]}
-                return self.call_replicated(name, list(grads), list(x0s), args)
-
-            if importlib.util.find_spec("greenlet") is not None:  # the child runs replicates as greenlets
-                proxy.replicated = replicated
-        elif method == "gd":
-            def proxy(grad, x0, lr, steps):
-                return self.call(name, method, grad, x0, {"lr": table(lr, steps), "steps": int(steps)})
-        else:
-            def proxy(grad, x0, lr, momentum, steps):
-                return self.call(name, method, grad, x0, {"lr": table(lr, steps),
-                                                          "momentum": table(momentum, steps), "steps": int(steps)})
+        if sig.rng is not None and importlib.util.find_spec("greenlet") is not None:
+            proxy.replicated = replicated  # the child runs replicates as greenlets
         proxy.__qualname__ = f"submission:{name}"
+        proxy.__signature__ = sig.python()
         return proxy
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A teaching-form call as data: each parameter's name and role, in order. Roles: "oracle:grad" or
+    "oracle:grad_i" (the gradient callable), "x0", "rng" (a numpy Generator) and "value" (an integer such as
+    steps or n, a float, or a schedule k -> float, tabulated over the steps for the child)."""
+
+    params: tuple[tuple[str, str], ...]
+    defaults: tuple[tuple[str, Any], ...] = ()
+    steps: str = "steps"  # the parameter that tells how long schedules must be tabulated
+
+    @property
+    def oracle(self) -> str:
+        return next(n for n, r in self.params if r.startswith("oracle:"))
+
+    @property
+    def rng(self) -> str | None:
+        return next((n for n, r in self.params if r == "rng"), None)
+
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        names = [n for n, _ in self.params]
+        if len(args) > len(names) or set(kwargs) - set(names):
+            raise TypeError(f"expected ({', '.join(names)}), got {len(args)} positional and {sorted(kwargs)}")
+        bound = {**dict(self.defaults), **dict(zip(names, args, strict=False)), **kwargs}
+        if missing := [n for n in names if n not in bound]:
+            raise TypeError(f"missing argument(s) {missing}")
+        return bound
+
+    def wire(self, bound: dict[str, Any], rngs: list[Any] | None) -> dict[str, Any]:
+        """The call as JSON for the child: each argument as [kind, value] (see child.argument)."""
+        steps = int(bound.get(self.steps, 0))
+        out: list[list[Any]] = []
+        for name, role in self.params:
+            value = bound[name]
+            if role.startswith("oracle:"):
+                out.append(["oracle", role.split(":", 1)[1]])
+            elif role in ("x0", "rng"):
+                out.append([role, None])
+            elif callable(value):
+                out.append(["schedule", [float(value(k)) for k in range(steps)]])
+            elif isinstance(value, int | np.integer) and not isinstance(value, bool):
+                out.append(["value", int(value)])  # steps, n, batch sizes stay integers
+            else:
+                out.append(["value", float(value)])
+        data: dict[str, Any] = {"args": out}
+        if rngs is not None:
+            data["rng_states"] = [r.bit_generator.state for r in rngs]
+        elif self.rng is not None:
+            data["rng_state"] = bound[self.rng].bit_generator.state
+        return data
+
+    def python(self) -> inspect.Signature:
+        defaults = dict(self.defaults)
+        return inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                    default=defaults.get(n, inspect.Parameter.empty))
+                                  for n, _ in self.params])
+
+
+def signature(method: str) -> Signature:
+    """The teaching-form signature of a method, from its Method spec (ratecheck.methods)."""
+    from ..methods import get
+
+    data = get(method).signature_data()
+    oracles, names = set(data["oracles"]), [*data["args"], *data["kwargs"]]
+
+    def role(name: str) -> str:
+        return f"oracle:{name}" if name in oracles else name if name in ("x0", "rng") else "value"
+
+    return Signature(tuple((n, role(n)) for n in names), tuple(data["kwargs"].items()), data["steps"])

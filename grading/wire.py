@@ -34,7 +34,10 @@ _LAYOUTS: dict[bytes, tuple[dict[str, Any], list[tuple[str, np.dtype, tuple[int,
 _MEMO_MAX, _MEMO_HEAD = 512, 256
 
 
-def send(fd: int, header: dict[str, Any], arrays: dict[str, np.ndarray] | None = None) -> None:
+def send(fd: int, header: dict[str, Any], arrays: dict[str, np.ndarray] | None = None,
+         deadline: float | None = None) -> None:
+    """Write one message. With a deadline (time.monotonic()) on a non-blocking fd, a reader that stops reading
+    (a full pipe) raises WireError("timed out") instead of blocking the writer forever."""
     arrays = arrays or {}
     meta, chunks = {}, []
     for name, arr in arrays.items():
@@ -54,13 +57,15 @@ def send(fd: int, header: dict[str, Any], arrays: dict[str, np.ndarray] | None =
         if key is not None and len(_ENCODED) < _MEMO_MAX:
             _ENCODED[key] = head
     payload = b"".join(chunks)
-    _write_all(fd, _PREFIX.pack(len(head), len(payload)) + head + payload)
+    _write_all(fd, _PREFIX.pack(len(head), len(payload)) + head + payload, deadline)
 
 
-def recv(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """One message; WireError on EOF, on a deadline (time.monotonic()) passing, or on malformed data."""
+def recv(fd: int, deadline: float | None = None, max_header: int = MAX_HEADER,
+         ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """One message; WireError on EOF, on a deadline (time.monotonic()) passing, or on malformed data.
+    max_header: the largest JSON header accepted (the grader's own requests to the child may carry big cells)."""
     n_head, n_payload = _PREFIX.unpack(_read_exact(fd, _PREFIX.size, deadline))
-    if n_head > MAX_HEADER or n_payload > MAX_PAYLOAD:
+    if n_head > max_header or n_payload > MAX_PAYLOAD:
         raise WireError(f"message too large ({n_head} + {n_payload} bytes)")
     body = _read_exact(fd, n_head + n_payload, deadline)  # one read for both: fewer system calls per message
     head = body[:n_head]
@@ -105,12 +110,17 @@ def _parse_head(head: bytes) -> tuple[dict[str, Any], list[tuple[str, np.dtype, 
     return header, layout
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes, deadline: float | None = None) -> None:
     view = memoryview(data)
     while view:
         try:
             n = os.write(fd, view)
-        except (BrokenPipeError, OSError) as exc:
+        except BlockingIOError:  # a non-blocking fd whose pipe is full: wait for room, up to the deadline
+            left = None if deadline is None else deadline - time.monotonic()
+            if (left is not None and left <= 0) or not select.select([], [fd], [], left)[1]:
+                raise WireError("timed out") from None
+            continue
+        except OSError as exc:
             raise WireError(f"the other side closed the pipe ({exc})") from None
         view = view[n:]
 

@@ -4,12 +4,11 @@ raises its score, stops the grader, or escapes the sandbox."""
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 import pytest
 from ratecheck.checks import check
-from ratecheck.grading.sandbox import Limits, Sandbox, SubmissionError
+from ratecheck.grading.sandbox import Backstop, Limits, Sandbox, SubmissionError
 from ratecheck.implementations import CountedOracle
 from ratecheck.implementations.problems import quadratic_spectrum
 
@@ -65,21 +64,23 @@ def test_attacks_fail_cleanly(name):
             xs, _ = _one_call(sb)  # harmless to the grader: the run is judged here
             assert xs.shape == (6, 3)
         elif name == "import ratecheck":
-            xs, _ = _one_call(sb)  # the import failed, the function itself still works
-            assert any("ratecheck is not available" in e for e in sb.load_errors)
+            xs, _ = _one_call(sb)  # the import is not what the function needs: it still works
+            assert xs.shape == (6, 3)
+            with pytest.raises(SubmissionError, match="ratecheck is not available"):
+                sb.value("ratecheck")  # what needs the import gets the refusal
         else:
             with pytest.raises(SubmissionError, match="not allowed"):
                 _one_call(sb)
     assert not os.path.exists("/tmp/ratecheck-pwned")
 
 
-def test_infinite_loop_hits_the_time_limit_and_the_next_call_gets_a_fresh_process():
+def test_infinite_loop_hits_the_cpu_budget_and_the_next_call_gets_a_fresh_process():
     src = HONEST + "\ndef looping(grad, x0, lr, steps):\n    while True:\n        pass\n"
-    with Sandbox([src], Limits(call_seconds=2)) as sb:
-        t0 = time.monotonic()
-        with pytest.raises(SubmissionError, match="time limit"):
+    with Sandbox([src], Limits(cpu_part_seconds=1.5)) as sb:
+        with pytest.raises(SubmissionError, match="CPU time limit exceeded") as err:
             _one_call(sb, "looping")
-        assert time.monotonic() - t0 < 10
+        assert not isinstance(err.value, Backstop)  # a CPU-bound loop is the submission's fault
+        sb.begin_part()
         xs, _ = _one_call(sb)  # a restarted child serves the next call
         assert xs.shape == (6, 3)
 

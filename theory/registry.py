@@ -49,6 +49,12 @@ def _cache_file() -> Path:
     return root / f"theory-{digest.hexdigest()[:16]}.pickle"
 
 
+def cache_dir() -> Path:
+    """Where derivations are cached (RATECHECK_CACHE_DIR, else ~/.cache/ratecheck): the grading sandbox binds
+    it read-only so a released notebook's `ratecheck.theory` loads without deriving."""
+    return _cache_file().parent
+
+
 @cache
 def _all() -> dict[str, Bound]:
     if os.environ.get("RATECHECK_NO_CACHE"):

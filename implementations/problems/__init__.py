@@ -9,6 +9,8 @@
     least_squares_rank_deficient(n, d, rank, rng)    finite sum, convex with mu = 0
     logistic(n, d, lam, rng)                         L2-regularised logistic regression
     nesterov_worst_case(d, L, mu=0, active=None)     the lower-bound functions
+    logistic_nonconvex, cauchy_regression,           nonconvex finite sums with exact L (or a proven bound),
+    random_nonconvex, carmon_chain                   f_low and variance bounds (NonconvexProblem, nonconvex.py)
     propagates_nonfinite                             decorator: a gradient whose output is all inf/nan on a non-finite x
 """
 
@@ -16,20 +18,34 @@ from ._base import Problem, propagates_nonfinite
 from .least_squares import least_squares, least_squares_rank_deficient
 from .logistic import logistic
 from .noisy import noisy_quadratic
+from .nonconvex import (
+    NonconvexProblem,
+    carmon_chain,
+    cauchy_regression,
+    logistic_nonconvex,
+    logistic_nonconvex_data,
+    random_nonconvex,
+)
 from .quadratic import quadratic, quadratic_spectrum, quadratic_worst_case, spectrum, worst_case_start
 from .worst_case import nesterov_worst_case
 
 __all__ = [
+    "NonconvexProblem",
     "Problem",
+    "carmon_chain",
+    "cauchy_regression",
     "least_squares",
     "least_squares_rank_deficient",
     "logistic",
+    "logistic_nonconvex",
+    "logistic_nonconvex_data",
     "nesterov_worst_case",
     "noisy_quadratic",
     "propagates_nonfinite",
     "quadratic",
     "quadratic_spectrum",
     "quadratic_worst_case",
+    "random_nonconvex",
     "spectrum",
     "worst_case_start",
 ]
