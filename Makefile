@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory sandbox
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,pep,course,grade]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,pep,course,grade,data]'
 	touch $(STAMP)
 
 verify: $(STAMP)
