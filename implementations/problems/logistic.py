@@ -3,8 +3,9 @@
     f_i(x) = log(1 + exp(-y_i a_i^T x)) + lam/2 ||x||^2,   f = (1/n) sum_i f_i,   y_i in {-1, +1}
 
 Constants: mu = lam (the infimum of lambda_min of the Hessian, approached as ||x|| grows);
-L = ||A||_2^2 / (4n) + lam and L_max = max_i ||a_i||^2 / 4 + lam are the standard upper bounds from
-sigmoid' <= 1/4 (attained only in the limit). x* is solved by Newton's method until the gradient norm
+L = ||A||_2^2 / (4n) + lam and L_max = max_i ||a_i||^2 / 4 + lam are the bounds from sigmoid' <= 1/4, and
+exact: at x = 0 every margin is 0 and sigmoid'(0) = 1/4, so the Hessian there attains them.
+x* is solved by Newton's method until the gradient norm
 is ~1e-15 relative to ||grad f(0)|| (the rounding floor); f* = f(x*), sigma2_star = mean ||grad f_i(x*)||^2.
 
 Cost model: one component gradient costs 4d flops (a_i^T x and the scaled a_i), a full gradient 4nd,
@@ -30,6 +31,19 @@ def logistic(n: int, d: int, lam: float, rng: np.random.Generator | int, *, scal
     A = rng.standard_normal((n, d)) * (scale / np.sqrt(d))
     w = rng.standard_normal(d) * 2.0
     y = np.where(rng.random(n) < expit(A @ w), 1.0, -1.0)
+    return logistic_data(A, y, lam, name=f"logistic[n={n}, d={d}, lam={lam:g}]")
+
+
+def logistic_data(A: np.ndarray, y: np.ndarray, lam: float, *, name: str | None = None) -> Problem:
+    """The same problem on given data: A (n x d), labels y in {-1, +1} (e.g. a real data set)."""
+    A, y = np.asarray(A, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if A.ndim != 2 or y.shape != (A.shape[0],):
+        raise ValueError(f"A must be (n, d) and y (n,), got A {A.shape} and y {y.shape}")
+    if not np.all(np.isin(y, (-1.0, 1.0))):
+        raise ValueError("labels y must be -1 or +1 (e.g. np.where(target == c, 1.0, -1.0))")
+    if not (np.isfinite(lam) and lam > 0):
+        raise ValueError(f"lam must be a finite number > 0 (it is mu), got {lam!r}")
+    n, d = A.shape
     Z = np.ascontiguousarray(y[:, None] * A)  # f_i depends on y_i a_i only
     lam = float(lam)
 
@@ -51,13 +65,13 @@ def logistic(n: int, d: int, lam: float, rng: np.random.Generator | int, *, scal
     x_star, gnorm = _newton(Z, lam, f, grad)
     comp = Z * -expit(-Z @ x_star)[:, None] + lam * x_star  # grad f_i(x*)
     return Problem(
-        name=f"logistic[n={n}, d={d}, lam={lam:g}]", d=d, n=n, f=f, grad=grad, grad_i=grad_i,
+        name=name or f"logistic_data[n={n}, d={d}, lam={lam:g}]", d=d, n=n, f=f, grad=grad, grad_i=grad_i,
         grad_i_batched=grad_i_batched,
         L=float(np.linalg.norm(Z, 2) ** 2 / (4 * n) + lam), mu=lam,
         L_max=float(np.max(np.einsum("ij,ij->i", Z, Z)) / 4 + lam),
         sigma2_star=float(np.mean(np.einsum("ij,ij->i", comp, comp))), x_star=x_star, f_star=f(x_star),
         flops_grad=4.0 * n * d, flops_component=4.0 * d, flops_value=2.0 * n * d,
-        notes=f"mu = lam, L and L_max the sigmoid' <= 1/4 bounds; "
+        notes=f"mu = lam, L and L_max the sigmoid' <= 1/4 bounds (attained at x = 0); "
               f"x* by Newton (||grad f(x*)|| = {gnorm:.1e}).",
     )
 
