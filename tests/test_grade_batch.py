@@ -231,6 +231,24 @@ def test_a_symlink_at_the_state_file_is_refused_and_its_target_untouched(course,
     assert target.read_text() == ""
 
 
+def test_a_fifo_made_at_the_state_file_mid_run_leaves_the_record_unrecorded_not_hung(course, subs, tmp_path,
+                                                                                    monkeypatch):
+    out, write = tmp_path / "out", fb.write
+
+    def write_then_fifo(out_dir, record):
+        path = write(out_dir, record)
+        if not (out / state.STATE).is_fifo():
+            (out / state.STATE).unlink(missing_ok=True)
+            os.mkfifo(out / state.STATE)
+        return path
+
+    monkeypatch.setattr(fb, "write", write_then_fifo)
+    outcome = run(course, subs, out)
+    assert sorted(outcome.unrecorded) == ["alice", "bob"] and outcome.graded == [] and not outcome.ok
+    with pytest.raises(batch.BatchError, match=r"state.jsonl is a FIFO \(expected a regular file"):
+        run(course, subs, out)  # the next run refuses it with a clear message
+
+
 def test_links_and_fifos_at_feedback_and_csv_paths_are_replaced_not_written_through(course, subs, tmp_path):
     out, victim = tmp_path / "out", tmp_path / "victim.txt"
     victim.write_text("precious")
