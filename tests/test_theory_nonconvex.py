@@ -225,3 +225,24 @@ def test_gd_nonconvex_certified_by_pepit():
     point = spec("gd.nonconvex").points(1)[0]
     assert evaluate(wrong, spec("gd.nonconvex"), point, 2).verdict == "VIOLATED"
     assert sp.simplify(b.expr - 2 * L * Delta0 / (k + 1)) == 0
+
+
+# ---- work.nonconvex_crossover ------------------------------------------------------------------------------
+def test_nonconvex_crossover_is_the_ratio_of_the_two_counts():
+    b, gd, sgd_h = get("work.nonconvex_crossover"), get("gd.nonconvex"), get("sgd.nonconvex_horizon")
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        L, D, s = 10 ** rng.uniform(-1, 1), 10 ** rng.uniform(-1, 1), 10 ** rng.uniform(-1, 1)
+        e = 10 ** rng.uniform(-4, -1) * L * D
+        n_star = float(b.evaluate(L=L, Delta0=D, sigma=s, eps=e))
+        # the real-valued counts (k(eps) before the ceiling) by bisection on the bounds themselves
+        k_gd = 2 * L * D / e - 1
+        assert gd.evaluate(L=L, Delta0=D, k=k_gd) == pytest.approx(e)
+        lo, hi = 1e-9, 1e15
+        for _ in range(200):
+            mid = math.sqrt(lo * hi)
+            lo, hi = (mid, hi) if sgd_h.evaluate(L=L, Delta0=D, sigma=s, k=mid) > e else (lo, mid)
+        assert n_star == pytest.approx(hi / k_gd, rel=1e-6)
+    small = float(b.evaluate(L=1.0, Delta0=1.0, sigma=1.0, eps=1e-6)) * 1e-6
+    assert small == pytest.approx(4.0, rel=1e-2)  # ~ 4 sigma^2 / eps
+    assert small > 1.0 * 1.5  # a crossover of sigma^2/eps (forgetting Ghadimi-Lan's factors) is caught

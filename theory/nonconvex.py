@@ -9,6 +9,8 @@ sgd.nonconvex         constant step eta < 2/L, bounded variance sigma^2:  E||gra
                       {0, ..., k-1},  <= (2 Delta0 / (k eta) + L sigma^2 eta) / (2 - L eta)   (Ghadimi & Lan 2013).
 sgd.nonconvex_horizon the step min(1/L, sqrt(2 Delta0/L)/(sigma sqrt(k))) fixed from the horizon k:
                       <= 2 L Delta0 / k + 2 sigma sqrt(2 L Delta0 / k)   (Ghadimi & Lan 2013, Cor. 2.2).
+work.nonconvex_crossover  n* = k_SGD(eps)/k_GD(eps) from the two: SGD needs fewer component gradients iff
+                      n > n*, about 4 sigma^2/eps for small eps.
 lower.nonconvex       any zero-respecting first-order method, d >= k + 1: min_{i<=k} ||grad f(x_i)||^2 >=
                       L Delta0 / (1824 (k + 1)), i.e. ~ L Delta0 eps^-1 = L Delta0 epsilon^-2 gradient calls
                       (Carmon, Duchi, Hinder & Sidford 2020).
@@ -265,4 +267,34 @@ def lower_nonconvex() -> Bound:
     )
 
 
-BOUNDS = (gd_nonconvex, sgd_nonconvex, sgd_nonconvex_horizon, lower_nonconvex)
+def work_nonconvex_crossover() -> Bound:
+    k_gd = get("gd.nonconvex").iterations  # steps of n component gradients each
+    k_sgd = get("sgd.nonconvex_horizon").iterations  # steps of one component gradient each
+    expr = sp.simplify(k_sgd / k_gd)
+    small = sp.limit(expr * eps, eps, 0)  # n* ~ small / eps as eps -> 0
+    return Bound(
+        id="work.nonconvex_crossover",
+        title="Nonconvex: n above which SGD needs fewer component gradients than GD to reach ||grad f||^2 <= eps",
+        quantity="n",
+        direction="threshold",
+        expr=expr,
+        assumptions=(*SMOOTH_BOUNDED_BELOW,
+                     "finite sum f = (1/n) sum_i f_i; a full gradient costs n component gradients",
+                     "GD with step 1/L judged by min_{i<=k} ||grad f(x_i)||^2 (gd.nonconvex); SGD, batch 1, "
+                     "with the horizon step of sgd.nonconvex_horizon judged by E||grad f(x_R)||^2"),
+        in_expectation=True,
+        source="from gd.nonconvex (Nesterov 2018, Sec. 1.2.3) and sgd.nonconvex_horizon (" + GL_SOURCE
+        + ", Cor. 2.2), as work.crossover does for the strongly convex bounds",
+        derivation=(
+            Step("GD reaches eps after k_GD(eps) steps of n component gradients:", k_gd),
+            Step("SGD after k_SGD(eps) steps of one:", k_sgd),
+            Step("so SGD needs fewer component gradients iff n > k_SGD/k_GD =", expr),
+            Step("which for small eps is about (independent of L and Delta0) this over eps:", small),
+        ),
+        derived={"n_star_small_eps": small / eps},
+        notes=(DELTA_NOTE, "Compares two upper bounds, as work.crossover does: where a bound is loose (sigma^2 a "
+               "worst case over all x, GD's constant 3/2 above the exact one) the measured winner can differ."),
+    )
+
+
+BOUNDS = (gd_nonconvex, sgd_nonconvex, sgd_nonconvex_horizon, lower_nonconvex, work_nonconvex_crossover)
