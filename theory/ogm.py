@@ -8,8 +8,10 @@ step with two terms,
 
 (This is PEPit's naming, and the teaching form's: y is the sequence the bound is about; Kim & Fessler call it x.)
 
-ogm.convex  f(y_N) - f* <= L R^2/(2 theta_N^2) <= L R^2/(N+1)^2: twice better than Nesterov/FISTA's bound,
-            and the exact worst case of any first-order method with N gradients (Drori 2017).
+ogm.convex      f(y_N) - f* <= L R^2/(2 theta_N^2) <= L R^2/(N+1)^2: twice better than Nesterov/FISTA's bound,
+                and the exact worst case of any first-order method with N gradients (Drori 2017).
+ogm.trajectory  f(y_j) - f* <= 2 L R^2/(j+2)^2 for every iterate of a run (the intermediate ones use the regular
+                rule, so ogm.convex does not cover them).
 
 theta_N has no closed form, so the catalogue's expression is the closed-form upper bound L R^2/(k+1)^2; the exact
 value L R^2/(2 theta_N^2) (the tight one) is `exact_bound` below, computed from the same SymPy recursion.
@@ -102,17 +104,52 @@ def ogm_convex() -> Bound:
             Step("hence 2 theta_N^2 > (N + 1)^2 and, with k = N, the closed-form bound", expr),
             Step("Solving for k: k(eps) =", solve_k(expr, eps)),
         ),
-        derived={"along_the_way": 2 * L * R**2 / (k + 2) ** 2},
         notes=(
             "Tight value: L R^2/(2 theta_N^2) (ratecheck.theory.ogm.exact_bound), e.g. L R^2/8 at N = 1 where the "
             "closed form says L R^2/4; the ratio (N+1)^2/(2 theta_N^2) tends to 1. PEPit reproduces the tight "
             "value to 1e-6 (tests/test_theory_ogm.py).",
-            "Only for the last iterate y_N. Along the way the iterates y_j, j < N, are the regular-rule ones and "
-            "are not covered: their exact worst case is L R^2/(2 theta_j^2) with the regular theta_j (measured by "
-            "PEPit, equal to 1e-6 at j = 1..8), larger than the last-step value at the same j; it is at most "
-            "derived['along_the_way'] = 2 L R^2/(j+2)^2 (theta_j >= (j+2)/2). The primary sequence x_j satisfies "
-            "L R^2/(4 theta_{j-1}^2) (Kim & Fessler 2017, J. Optim. Theory Appl. 172(1)); the teaching form does "
-            "not return it.",
+            "Only for the last iterate y_N. The iterates y_j, j < N, of the same run are regular-rule ones and are "
+            "not covered (on f = L/2 x^2 they exceed L R^2/(j+1)^2 from j = 3 on): ogm.trajectory is the bound for "
+            "every iterate of a run.",
+            STEP_NOTE,
+        ),
+    )
+
+
+def ogm_trajectory() -> Bound:
+    expr = 2 * L * R**2 / (k + 2) ** 2
+    regular_value = L * R**2 / (2 * t**2)
+    last_ok = sp.factor(sp.expand((k + 2) ** 2 - 2 * (k + 1) ** 2))  # <= 0 for k >= 1: last iterate covered
+    return Bound(
+        id="ogm.trajectory",
+        title="OGM (Kim & Fessler), convex, every iterate of a run",
+        quantity="gap",
+        expr=expr,
+        iterations=solve_k(expr, eps),
+        hyperparameters={"lr": 1 / L},
+        assumptions=(
+            "f convex and L-smooth, with a minimiser x*",
+            "step 1/L and the theta schedule: " + SCHEDULE,
+            "every iterate y_0 .. y_N of an N-step run (the teaching form's whole output)",
+        ),
+        tight=False,
+        source="intermediate iterates: their exact worst case L R^2/(2 theta_j^2), regular theta_j, computed by PEPit "
+        "(tests/test_theory_ogm.py, docs/certification.md), cf. Kim & Fessler (2017), J. Optim. Theory Appl. "
+        "172(1), 187-205 for the primary sequence; last iterate: " + SOURCE,
+        derivation=(
+            Step("An intermediate y_j (j < N) is a regular-rule iterate; PEPit's worst case of f(y_j) - f* is "
+                 "(equal to 1e-6 at j = 1..8; numerical dual certificates, not a proof for all j)", regular_value),
+            Step("With theta_j >= (j + 2)/2 (see ogm.convex) that is at most", expr),
+            Step("The last iterate y_N has ogm.convex's L R^2/(N+1)^2, below this because (N+2)^2 - 2 (N+1)^2 =",
+                 last_ok),
+            Step("(<= 0 for N >= 1; at N = 0, y_0 = x_0 and f(x_0) - f* <= L R^2/2.) Solving for k: k(eps) =",
+                 solve_k(expr, eps)),
+        ),
+        notes=(
+            "What `ratecheck check --method ogm` checks along the whole run; the last iterate's sharper ogm.convex "
+            "is checked by PEPit and the tests.",
+            "The primary sequence x_j (the gradient steps, not returned by the teaching form) satisfies "
+            "L R^2/(4 theta_{j-1}^2) (Kim & Fessler 2017).",
             STEP_NOTE,
         ),
     )
@@ -123,4 +160,4 @@ def schedule(steps: int) -> np.ndarray:
     return np.array([theta(j, steps) for j in range(steps + 1)])
 
 
-BOUNDS = (ogm_convex,)
+BOUNDS = (ogm_convex, ogm_trajectory)

@@ -21,7 +21,7 @@ from .bound import Bound
 
 # One module per family of methods; each exposes `BOUNDS`, a tuple of zero-argument functions
 # that derive and return a Bound. The order here is the catalogue's order.
-MODULES = ("gd", "heavy_ball", "nesterov", "lower", "sgd", "work", "nonconvex")
+MODULES = ("gd", "heavy_ball", "nesterov", "ogm", "triple_momentum", "lower", "sgd", "svrg", "work", "nonconvex")
 
 _deriving: dict[str, Bound] = {}  # bounds derived so far in this pass (work.* reuses gd/sgd)
 

@@ -5,7 +5,7 @@ k      iteration counter                            R      ||x_0 - x*||
 Delta0 f(x_0) - f* (nonconvex: f(x_0) - f_low)     eta    step size (learning rate)
 sigma  gradient-noise standard deviation            n      number of components of a finite sum
 b      mini-batch size                              eps    target accuracy
-d      dimension
+d      dimension                                    m      SVRG epoch length (inner steps per epoch)
 
 Nonconvex bounds (theory/nonconvex.py) reuse Delta0 for f(x_0) - f_low, f_low any known lower bound on f
 (f* when f has a minimum; no minimiser is assumed), and eps for a target on ||grad f||^2.
@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-L, mu, R, Delta0, eta, sigma, n, b, eps, d = sp.symbols("L mu R Delta0 eta sigma n b eps d", positive=True)
+L, mu, R, Delta0, eta, sigma, n, b, eps, d, m = sp.symbols("L mu R Delta0 eta sigma n b eps d m", positive=True)
 k = sp.Symbol("k", nonnegative=True)
 
 ALLOWED: dict[str, sp.Symbol] = {
-    s.name: s for s in (L, mu, k, R, Delta0, eta, sigma, n, b, eps, d)
+    s.name: s for s in (L, mu, k, R, Delta0, eta, sigma, n, b, eps, d, m)
 }
 
 

@@ -5,6 +5,9 @@ work.gd         GD, step 1/L:  n * log(R^2/eps) / (2 log(L/(L - mu)))      ~ n k
 work.sgd        SGD, b = 1, eta_k = 2/(mu (k+1) + L):  nu/eps - gamma       ~ 4 sigma^2/(mu^2 eps)
 work.crossover  n* = work.sgd / (work.gd / n): SGD needs fewer evaluations iff n > n*; for a given n,
                 GD wins for every eps below eps_gd_wins (a LambertW, branch -1).
+work.svrg       SVRG, eta = 1/(10 L), m = 50 L/mu, option II:  (n + 100 L/mu) log2(kappa R^2/eps)  ~ (n + kappa) log
+
+`cheapest(n, eps, ...)` names the method the three work bounds predict cheapest (the three-way regime map).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import sympy as sp
 from .bound import Bound, Step
 from .registry import get
 from .solve import solve_k
-from .symbols import L, R, eps, k, mu, n
+from .symbols import L, R, eps, eta, k, m, mu, n
 
 ASSUMPTIONS = (
     "finite sum f = (1/n) sum_i f_i, f mu-strongly convex and L-smooth",
@@ -118,5 +121,62 @@ def work_crossover() -> Bound:
     )
 
 
-BOUNDS = (work_gd, work_sgd, work_crossover)
+def work_svrg() -> Bound:
+    svrg = get("svrg.strongly_convex")
+    prescribed = {eta: 1 / (10 * L), m: 50 * L / mu}
+    alpha = sp.simplify(svrg.derived["rate"].subs(prescribed))
+    assert alpha == sp.Rational(1, 2)
+    # E||x~_s - x*||^2 <= 2/mu (E f(x~_s) - f*) <= 2/mu alpha^s Delta0, and Delta0 <= L R^2/2:
+    dist_sq = sp.simplify(2 / mu * alpha**k * L * R**2 / 2)
+    k_svrg = sp.log(dist_sq.subs(k, 0) / eps) / sp.log(2)  # log2(kappa R^2/eps)
+    assert sp.simplify(sp.expand_log(solve_k(dist_sq, eps) - k_svrg, force=True)) == 0
+    per_epoch = n + 2 * prescribed[m]
+    expr = per_epoch * k_svrg
+    return Bound(
+        id="work.svrg",
+        title="Work of SVRG (eta = 1/(10 L), m = 50 L/mu) to reach eps",
+        quantity="work",
+        expr=expr,
+        iterations=k_svrg,
+        hyperparameters={"lr": prescribed[eta], "inner_steps": prescribed[m],
+                         "snapshot": svrg.hyperparameters["snapshot"]},
+        assumptions=(*ASSUMPTIONS[:2], *svrg.assumptions[:1], ASSUMPTIONS[3]),
+        in_expectation=True,
+        source=SOURCE + "; Johnson & Zhang (2013), NeurIPS, Thm 1 and the (n + L/mu) log(1/eps) count after it; "
+        "epoch count from svrg.strongly_convex",
+        derivation=(
+            Step("svrg.strongly_convex's factor at eta = 1/(10 L), m = 50 L/mu:", alpha),
+            Step("With ||x - x*||^2 <= 2/mu (f(x) - f*) and Delta0 <= L R^2/2, E||x~_s - x*||^2 <=", dist_sq),
+            Step("which reaches eps after k_SVRG(eps) epochs:", k_svrg),
+            Step("each of n (the snapshot's full gradient) + 2m component gradients:", per_epoch),
+            Step("Total:", expr),
+        ),
+        notes=(
+            "Against work.gd (~ n kappa/2 log(R^2/eps)) and work.sgd (~ 4 sigma^2/(mu^2 eps)): SVRG's count grows "
+            "like (n + kappa) log(1/eps), so it wins for large n at high accuracy, SGD at low accuracy, GD at small "
+            "n; the constants are Johnson & Zhang's (loose: measured SVRG is faster).",
+            "Option II stops an epoch at the drawn inner step, so n + 2m is the count of a full epoch (an upper "
+            "bound on the reference implementation's).",
+        ),
+    )
+
+
+BOUNDS = (work_gd, work_sgd, work_crossover, work_svrg)
+WORK = {"gd": "work.gd", "sgd": "work.sgd", "svrg": "work.svrg"}
+
+
+def works(n: float, eps: float, *, L: float, mu: float, R: float, sigma: float) -> dict[str, float]:
+    """The component-gradient counts the work bounds predict for GD, SGD and SVRG at (n, eps)."""
+    values = {"n": n, "eps": eps, "L": L, "mu": mu, "R": R, "sigma": sigma}
+    out = {}
+    for method, bound_id in WORK.items():
+        bd = get(bound_id)
+        out[method] = float(bd.evaluate(**{p: values[p] for p in bd.parameters}))
+    return out
+
+
+def cheapest(n: float, eps: float, *, L: float, mu: float, R: float, sigma: float) -> str:
+    """"gd", "sgd" or "svrg": the method whose work bound is smallest at (n, eps) (the three-way regime map)."""
+    w = works(n, eps, L=L, mu=mu, R=R, sigma=sigma)
+    return min(w, key=w.__getitem__)
 _ = k  # k is absent from work expressions by design: they are functions of eps

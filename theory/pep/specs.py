@@ -80,6 +80,9 @@ SGD_NOTE = ("noise model: symmetric two-point noise +-e_x with ||e_x|| <= sigma 
             "exact for one step, a lower bound on the worst case over all noise laws for k >= 2, so 'valid' "
             "there is evidence and 'VIOLATED' a proof")
 SGD_K_FULL = (1, 2, 3, 4)  # the tree of noise outcomes doubles per step
+OGM_NOTE = ("the catalogue states the closed form L R^2/(k+1)^2; the exact (tight) bound L R^2/(2 theta_k^2) of "
+            "Kim & Fessler's Thm 2 has no closed form (theta_k by the last-step rule), so the ratio here is "
+            "(k+1)^2/(2 theta_k^2), and PEPit's worst case equals L R^2/(2 theta_k^2) (tests/test_theory_ogm.py)")
 
 SPECS: dict[str, Spec] = {s.bound_id: s for s in (
     Spec("gd.quadratic", "||x_k - x*||^2", "gd_quadratic", _quadratic_step,
@@ -110,11 +113,24 @@ SPECS: dict[str, Spec] = {s.bound_id: s for s in (
          lambda p, k: dict(L=p["L"], Delta0=p["Delta0"], k=k), sweep=True,
          notes=("f_low enters as a free scalar with f(x_i) - ||grad f(x_i)||^2/(2L) >= f_low at each iterate "
                 "(a relaxation, so 'valid' is a proof); exact for h <= 1 (theory/pep/nonconvex.py)",)),
+    Spec("ogm.convex", "f(y_k) - f*", "ogm:ogm_convex", _lr, lambda p, k: dict(L=p["L"], R=p["R"], k=k),
+         sweep=True, notes=(OGM_NOTE,)),
+    Spec("ogm.trajectory", "f(y_k) - f*, y_k an intermediate (regular-rule) iterate", "ogm:ogm_convex", _lr,
+         lambda p, k: dict(L=p["L"], R=p["R"], k=k, last=False)),
+    Spec("triple_momentum.strongly_convex", "f(x_k) - f*, x_k = (1 + delta) xi_k - delta xi_{k-1}",
+         "triple_momentum:triple_momentum", lambda rng: _lmr(rng, (0.02, 0.3)),
+         lambda p, k: dict(L=p["L"], mu=p["mu"], R=p["R"], k=k, metric="output_gap")),
+    Spec("triple_momentum.iterates", "||xi_k - x*||^2", "triple_momentum:triple_momentum",
+         lambda rng: _lmr(rng, (0.02, 0.3)),
+         lambda p, k: dict(L=p["L"], mu=p["mu"], R=p["R"], k=k, metric="state_dist"), squared=True),
 )}
 
 UNCERTIFIABLE: Mapping[str, str] = {
     "lower": "a lower bound holds for every first-order method; a PEP computes the worst case of one given "
              "method, so it can only show that method is no faster, never certify the bound",
+    "svrg": "a bound in expectation over the sampled components and the random snapshot; a PEP of one epoch "
+            "would need the tree of all m-step index sequences (n^m leaves), so SVRG is cross-checked by simulation "
+            "and by the exact recursion on quadratics instead (tests/test_theory_svrg.py)",
     "work": "a count of gradient evaluations derived from other bounds (or their crossover), not the worst "
             "case of an iterate: certified through the bounds it is built from",
 }
