@@ -45,6 +45,12 @@ def theory(bound_id: str | None, as_json: bool, latex: bool, certify: bool, full
         catalogue.print_bound(selected[0], latex=latex)
 
 
+PARALLEL_JOBS = click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                             help="Worker processes for the (property, setting) runs; results as with --jobs 1.")
+PARALLEL_SCHEDULER = click.option("--scheduler", default=None, metavar="ADDRESS",
+                                  help="Run on this Dask scheduler instead (needs the extra ratecheck[grade]).")
+
+
 @main.command()
 @click.option("--profile", "profile_name", type=click.Choice(["fast", "thorough"]), default=None,
               help="How hard to check (default: fast, or $RATECHECK_PROFILE).")
@@ -52,7 +58,12 @@ def theory(bound_id: str | None, as_json: bool, latex: bool, certify: bool, full
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
               help="Also write an HTML report with figures into this directory.")
-def verify(profile_name: str | None, seed: int | None, as_json: bool, report_dir: str | None) -> None:
+@click.option("--method", "only", multiple=True, type=click.Choice(methods.names()),
+              help="Only this method (repeatable; default: every method).")
+@PARALLEL_JOBS
+@PARALLEL_SCHEDULER
+def verify(profile_name: str | None, seed: int | None, as_json: bool, report_dir: str | None,
+           only: tuple[str, ...], jobs: int, scheduler: str | None) -> None:
     """The main job: every property on every reference implementation, as a table."""
     import time
 
@@ -69,16 +80,20 @@ def verify(profile_name: str | None, seed: int | None, as_json: bool, report_dir
     t0 = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
-        task = bar.add_task("verify", total=total_steps())
+        task = bar.add_task("verify", total=total_steps(only or None))
         state = {"started": False}
+        parallel = jobs > 1 or scheduler is not None
 
-        def advance(label: str) -> None:
-            if state["started"]:
+        def advance(label: str) -> None:  # serial: a unit starts; parallel: a unit has finished
+            if state["started"] or parallel:
                 bar.advance(task)
             state["started"] = True
             bar.update(task, description=label)
 
-        reports = run_verify(config, advance)
+        try:
+            reports = run_verify(config, advance, jobs=jobs, scheduler=scheduler, methods=only or None)
+        except ValueError as exc:  # e.g. no dask.distributed for --scheduler
+            raise click.UsageError(str(exc)) from None
     elapsed = time.perf_counter() - t0
     if report_dir is not None:
         from .reports import write_html
@@ -167,9 +182,11 @@ CHECK_METHODS = methods.names()  # the registry's (ratecheck.methods imports no 
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
               help="Also write an HTML report with figures into this directory.")
+@PARALLEL_JOBS
+@PARALLEL_SCHEDULER
 def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str, ...], settings: tuple[str, ...],
           profile_name: str | None, seed: int | None, max_examples: int | None, as_json: bool,
-          report_dir: str | None) -> None:
+          report_dir: str | None, jobs: int, scheduler: str | None) -> None:
     """Check one optimizer, TARGET, against the theory of --method.
 
     TARGET is path/to/file.py:function or module:attr, naming a function in the teaching form of the method,
@@ -183,7 +200,7 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .checks.adapters import TargetError, as_teaching_form, load_target, parse_options
+    from .checks.adapters import Target, TargetError, as_teaching_form, load_target, parse_options
     from .checks.api import check as run_check
     from .checks.api import plan
 
@@ -195,6 +212,8 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
         optimizer = as_teaching_form(load_target(target), method, options)
     except TargetError as exc:
         raise click.BadParameter(str(exc), param_hint="TARGET") from None
+    if jobs > 1 or scheduler is not None:  # workers load the target themselves (a file's module lives here only)
+        optimizer = Target(target, method, options)
     try:
         steps = plan(method, properties or None, settings or None)
     except ValueError as exc:
@@ -205,12 +224,17 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
         task = bar.add_task(f"checking {target}", total=len(steps))
         started = [0]
 
-        def progress(label: str) -> None:  # called as each (property, setting) starts
-            bar.update(task, description=f"{method} {label}", completed=started[0])
+        def progress(label: str) -> None:  # serial: as each (property, setting) starts; parallel: as it ends
             started[0] += 1
+            bar.update(task, description=f"{method} {label}",
+                       completed=started[0] if jobs > 1 or scheduler is not None else started[0] - 1)
 
-        report = run_check(optimizer, method, properties=properties or None, settings=settings or None,
-                           profile_name=profile_name, target=target, progress=progress, **overrides)
+        try:
+            report = run_check(optimizer, method, properties=properties or None, settings=settings or None,
+                               profile_name=profile_name, target=target, progress=progress, jobs=jobs,
+                               scheduler=scheduler, **overrides)
+        except ValueError as exc:  # e.g. no dask.distributed for --scheduler
+            raise click.UsageError(str(exc)) from None
     if report_dir is not None:
         from .reports import write_html
 

@@ -34,6 +34,7 @@ import importlib.util
 import inspect
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,40 @@ def as_teaching_form(obj: object, method: str | Method, options: dict[str, Any] 
                           f"{kind} {getattr(obj, '__qualname__', obj)}")
 
 
+@dataclass(frozen=True)
+class Target:
+    """A teaching-form function named by a target string, picklable: it is loaded (and adapted) on its first
+    call in whichever process calls it, so worker processes can check a file or a torch/optax target.
+
+        Target("path/to/my_gd.py:gradient_descent", "gd")    Target("torch.optim:SGD", "nesterov", {"nesterov": True})
+    """
+
+    spec: str
+    method: str
+    options: tuple[tuple[str, Any], ...] = ()
+
+    def __init__(self, spec: str, method: str | Method, options: dict[str, Any] | None = None) -> None:
+        object.__setattr__(self, "spec", spec)
+        object.__setattr__(self, "method", get(method).name if isinstance(method, Method) else method)
+        object.__setattr__(self, "options", tuple(sorted((options or {}).items())))
+
+    def resolve(self) -> Callable[..., Any]:
+        """The teaching-form function (TargetError if the target cannot be loaded or adapted)."""
+        key = (self.spec, self.method, self.options)
+        if key not in _RESOLVED:
+            _RESOLVED[key] = as_teaching_form(load_target(self.spec), self.method, dict(self.options))
+        return _RESOLVED[key]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Target, (self.spec, self.method, dict(self.options))
+
+
+_RESOLVED: dict[tuple[Any, ...], Callable[..., Any]] = {}  # per process: each target is loaded once
+
+
 # ---------------------------------------------------------------- running
 
 
@@ -313,4 +348,5 @@ def _optax_step(make: Callable[..., Any], p: Any, state: Any, g: Any, lr: Any, m
     return optax.apply_updates(p, updates), state
 
 
-__all__ = ["KINDS", "TargetError", "Unsupported", "as_teaching_form", "kind_of", "load_target", "parse_options"]
+__all__ = ["KINDS", "Target", "TargetError", "Unsupported", "as_teaching_form", "kind_of", "load_target",
+           "parse_options"]
