@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..checks.properties.regimes import P, measure
-from ..implementations import gradient_descent, sgd
+from ..methods import get as get_method
 from ..theory import get
 
 
@@ -23,9 +23,12 @@ def predicted_n_star(eps: float) -> float:
 
 
 def measure_regimes(ns: Sequence[int], epss: Sequence[float], seed: int = 0,
-                    advance: Callable[[], None] | None = None, gd_opt: Any = gradient_descent,
-                    sgd_opt: Any = sgd) -> list[dict[str, Any]]:
-    """For each (n, eps): the work each method measured, the measured and the predicted winner."""
+                    advance: Callable[[], None] | None = None, gd_opt: Any = None,
+                    sgd_opt: Any = None) -> list[dict[str, Any]]:
+    """For each (n, eps): the work each method measured, the measured and the predicted winner.
+    gd_opt / sgd_opt: the optimizers to measure (default: the methods' reference implementations)."""
+    gd_opt = gd_opt or get_method("gd").reference
+    sgd_opt = sgd_opt or get_method("sgd").reference
     points = []
     for eps in epss:
         n_star = predicted_n_star(eps)
