@@ -350,7 +350,7 @@ def load(course: str | Path, assignment: str) -> Rubric:
 
 # CPU budget of a part: CPU_FACTOR times what the reference solution's process used on it, at least CPU_FLOOR
 # seconds. Generous on purpose: the budget stops runaway loops, it does not grade speed.
-CPU_FACTOR, CPU_FLOOR = 20.0, 10.0
+CPU_FACTOR, CPU_FLOOR = 20.0, 5.0
 _CALIBRATED: dict[str, dict[str, float]] = {}
 
 

@@ -127,6 +127,7 @@ class Sandbox:
         self._cpu0 = 0.0  # the child's CPU when the current budget began
         self._cpu_base = 0.0  # CPU of earlier (killed) children in the current budget
         self._since_check = 0.0
+        self._cpu_seen = 0.0  # the highest reading of the live child (a dead one's reading drops)
 
     # ---- lifecycle -----------------------------------------------------------------------------------
     def __enter__(self) -> Sandbox:
@@ -189,7 +190,10 @@ class Sandbox:
 
     def cpu_used(self) -> float:
         """CPU seconds the submission's processes used in the current budget."""
-        return self._cpu_base + (self._child_cpu() - self._cpu0 if self.proc is not None else 0.0)
+        if self.proc is None:
+            return self._cpu_base
+        self._cpu_seen = max(self._cpu_seen, self._child_cpu())
+        return self._cpu_base + max(0.0, self._cpu_seen - self._cpu0)
 
     def _child_cpu(self) -> float:
         return tree_cpu(self.proc.pid) if self.proc is not None else 0.0
@@ -208,9 +212,10 @@ class Sandbox:
         if proc is None:
             return
         try:
-            self._cpu_base += self._child_cpu() - self._cpu0
+            self._cpu_base += max(0.0, max(self._child_cpu(), self._cpu_seen) - self._cpu0)
         except Exception:
             pass
+        self._cpu_seen = 0.0
         self.proc = None
         for fd in (self._to_child, self._from_child):
             try:

@@ -95,6 +95,10 @@ class Notebook:
             self.statements.extend(Statement(i, node) for node in tree.body)
         self._modules = {n for s in self.statements if isinstance(s.node, ast.Import | ast.ImportFrom)
                          for n in writes(s.node, set())}
+        # each statement's names, computed once (unparsing a megabyte cell takes a while); plans memoised
+        self._writes: dict[int, set[str]] = {}
+        self._reads: dict[int, set[str]] = {}
+        self._plans: dict[tuple[frozenset[str], int | None], list[int]] = {}
 
     def functions(self) -> list[str]:
         """Names bound to a function anywhere at top level (def, or a lambda assigned to a name)."""
@@ -109,17 +113,25 @@ class Notebook:
     def plan(self, names: set[str], upto: int | None = None) -> list[int]:
         """Indices into `statements` of what defining `names` needs, using only cells before `upto` (the test
         cell's index; None: the whole notebook), in execution order."""
+        key = (frozenset(names), upto)
+        if key in self._plans:
+            return self._plans[key]
         end = len(self.statements) if upto is None else sum(1 for s in self.statements if s.cell < upto)
         needed, keep = set(names), []
         for j in range(end - 1, -1, -1):
             stmt = self.statements[j].node
-            bound = writes(stmt, self._modules)
+            if j not in self._writes:
+                self._writes[j] = writes(stmt, self._modules)
+            bound = self._writes[j]
             if bound & needed:
                 keep.append(j)
-                used = reads(stmt)
+                if j not in self._reads:
+                    self._reads[j] = reads(stmt)
+                used = self._reads[j]
                 conditional = isinstance(stmt, CONDITIONAL)
                 needed = (needed if conditional else needed - (bound - used)) | used
-        return sorted(keep)
+        self._plans[key] = sorted(keep)
+        return self._plans[key]
 
 
 __all__ = ["Notebook", "Statement", "reads", "writes"]
