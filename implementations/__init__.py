@@ -9,6 +9,7 @@ Optimizers (the teaching form; each returns the iterates x_0 ... x_steps as an a
     sgd(grad_i, n, x0, lr, steps, rng, batch_size=1)                 with replacement; lr float or k -> lr_k
     sgd_replicates(grad_i_batched, n, x0, lr, steps, rng, replicates, batch_size=1)  -> (R, steps+1, d)
     svrg(grad, grad_i, n, x0, lr, epochs, rng, inner_steps=None, snapshot="last")  -> snapshots (epochs+1, d)
+    svrg_replicates(grad, grad_i_batched, n, x0, lr, epochs, rng, replicates, ...)  -> (R, epochs+1, d)
     ogm(grad, x0, lr, steps)                                         y_0 = x_0 ... y_steps; last-step theta rule
     triple_momentum(grad, x0, alpha, beta, gamma, steps)             xi_{-1} = xi_0 = x_0; returns xi_0 ... xi_steps
 
@@ -35,7 +36,7 @@ from .problems import (
     worst_case_start,
 )
 from .sgd import sgd, sgd_replicates
-from .svrg import svrg
+from .svrg import svrg, svrg_replicates
 from .triple_momentum import triple_momentum
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "sgd_replicates",
     "spectrum",
     "svrg",
+    "svrg_replicates",
     "triple_momentum",
     "worst_case_start",
 ]

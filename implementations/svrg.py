@@ -25,7 +25,10 @@ from typing import Literal
 import numpy as np
 
 from . import _validate as check
-from ._sampling import uniform_indices
+from ._sampling import replicate_rngs, uniform_indices
+
+Gradient = Callable[[np.ndarray], np.ndarray]
+ComponentGradient = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def svrg(grad: Callable[[np.ndarray], np.ndarray], grad_i: Callable[[np.ndarray, np.ndarray], np.ndarray],
@@ -52,3 +55,35 @@ def svrg(grad: Callable[[np.ndarray], np.ndarray], grad_i: Callable[[np.ndarray,
             x = x - lr * (grad_i(x, i) - grad_i(snap, i) + g_snap)
         xs[s + 1] = x
     return xs
+
+
+def svrg_replicates(grad: Gradient, grad_i_batched: ComponentGradient, n: int, x0: np.ndarray, lr: float, epochs: int,
+                    rng: np.random.Generator | np.random.SeedSequence | int, replicates: int,
+                    inner_steps: int | None = None, snapshot: Literal["last", "random"] = "last") -> np.ndarray:
+    """`replicates` independent SVRG runs as one vectorised inner loop; return the snapshots, shape
+    (replicates, epochs+1, d). Same law as `svrg` run by run (each replicate has its own child rng for its
+    indices and its option-II draw); every replicate runs all m inner steps, and option II keeps x_t at its
+    own drawn t. grad_i_batched(X, IDX) as for sgd_replicates (IDX of shape (R, 1))."""
+    check.function(grad, "grad")
+    check.function(grad_i_batched, "grad_i_batched")
+    n, x0, lr = check.integer(n, "n", 1), check.x0(x0), check.real(lr, "lr")
+    epochs = check.integer(epochs, "epochs", 0)
+    rngs = replicate_rngs(rng, check.integer(replicates, "replicates", 1))
+    m = 2 * n if inner_steps is None else check.integer(inner_steps, "inner_steps", 1)
+    if snapshot not in ("last", "random"):
+        raise ValueError(f"snapshot must be 'last' or 'random', got {snapshot!r}")
+
+    snaps = np.empty((epochs + 1, len(rngs), x0.size))
+    snaps[0] = x0
+    rows = np.arange(len(rngs))
+    for s in range(epochs):
+        snap = snaps[s]
+        g_snap = np.array([grad(row) for row in snap])  # full gradient at each replicate's snapshot
+        keep = np.array([m if snapshot == "last" else int(g.integers(m)) for g in rngs])
+        idx = np.stack([g.integers(n, size=(m, 1)) for g in rngs], axis=1)  # (m, R, 1)
+        x, kept = snap.copy(), snap.copy()
+        for t in range(m):
+            x = x - lr * (grad_i_batched(x, idx[t]) - grad_i_batched(snap, idx[t]) + g_snap)
+            kept[rows[keep == t + 1]] = x[keep == t + 1]
+        snaps[s + 1] = kept
+    return snaps.transpose(1, 0, 2)

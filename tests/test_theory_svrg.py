@@ -143,3 +143,21 @@ def test_measured_gd_and_svrg_agree_with_the_prediction_far_from_the_crossover()
     assert cheapest(20_000, eps, **P) == "svrg" and svrg_big < gd_big
     gd_small, svrg_small = _measured_gd_svrg(20, eps)
     assert cheapest(20, eps, **P) == "gd" and gd_small < svrg_small
+
+
+def test_vectorised_replicates_have_the_same_law():
+    """svrg_replicates (used by the three-way regime map) against the exact recursion, option II and option I."""
+    from ratecheck.implementations import svrg_replicates
+
+    L, mu, eta = 1.0, 0.1, 0.1
+    a = spiky(L, mu)
+    m = round(2 / (mu * eta))
+    grad = lambda x: a.mean() * x  # noqa: E731
+    grad_b = lambda X, IDX: a[IDX].mean(axis=1, keepdims=True) * X  # noqa: E731
+    snaps = svrg_replicates(grad, grad_b, a.size, np.array([1.0]), eta, 2, 5, 4000, inner_steps=m, snapshot="random")
+    assert snaps.shape == (4000, 3, 1)
+    for s, want in ((1, epoch_factor(a, eta, m)), (2, epoch_factor(a, eta, m) ** 2)):
+        vals = snaps[:, s, 0] ** 2
+        assert abs(vals.mean() - want) < 5 * vals.std() / np.sqrt(vals.size), (s, vals.mean(), want)
+    last = svrg_replicates(grad, grad_b, a.size, np.array([1.0]), eta, 1, 5, 400, inner_steps=m)
+    assert np.mean(last[:, 1, 0] ** 2) < epoch_factor(a, eta, m) / 3  # option I: another law, as for svrg
