@@ -124,14 +124,23 @@ def verify(profile_name: str | None, seed: int | None, as_json: bool, report_dir
     sys.exit(0 if all(r.passed for r in reports) else 1)
 
 
+DATA_SETS = ("breast_cancer", "digits", "wine")  # = implementations.problems.datasets.NAMES (keeps --help fast)
+
+
 @main.command()
 @click.option("--n", "ns", type=int, multiple=True, help="Numbers of components to sample (repeatable).")
 @click.option("--eps", "epss", type=float, multiple=True, help="Target accuracies to sample (repeatable).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
               help="Write regime.png (and regime.json) into this directory.")
-def regime(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: str | None) -> None:
+@click.option("--data", type=click.Choice(DATA_SETS), default=None,
+              help="On a real data set (extra ratecheck[data]): logistic regression, convex and nonconvex; "
+                   "--n are then rows used, --eps targets relative to R^2 resp. ||grad f(0)||^2.")
+def regime(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: str | None,
+           data: str | None) -> None:
     """The GD/SGD regime map: predicted crossover n*(eps) against measured winners in the (n, eps) plane."""
+    if data is not None:
+        return _regime_data(data, ns, epss, seed, report_dir)
     from pathlib import Path
 
     from rich.console import Console
@@ -163,6 +172,68 @@ def regime(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: 
         regime_figure(points).savefig(out / "regime.png", dpi=90)
         (out / "regime.json").write_text(json.dumps(points, indent=1))
         console.print(f"figure: {out / 'regime.png'}")
+
+
+def _regime_data(name: str, ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: str | None) -> None:
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from .implementations.problems.datasets import load
+    from .reports.real_data import COLUMNS, EPS_REL, KINDS, measure_real_data, real_data_figure, table_rows
+
+    size = load(name).n
+    if any(not 2 <= n <= size for n in ns) or any(not 0 < e < 1 for e in epss):
+        raise click.BadParameter(f"need 2 <= n <= {size} (rows of {name}) and 0 < eps < 1")
+    eps_rel = {kind: epss for kind in KINDS} if epss else EPS_REL
+    total = sum(len(eps_rel[k]) for k in KINDS) * (len(ns) or 3)
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"measuring GD and SGD on {name}", total=total)
+        points = measure_real_data(name, eps_rel=eps_rel, seed=seed, sizes=ns or None,
+                                   advance=lambda: bar.advance(task))
+    table = Table(title=f"GD vs SGD on {name}: component-gradient evaluations to reach eps")
+    for col in COLUMNS:
+        table.add_column(col)
+    for row in table_rows(points):
+        table.add_row(*row)
+    console = Console(width=max(Console().width, 120))
+    console.print(table)
+    for kind in KINDS:
+        sel = [p for p in points if p["kind"] == kind]
+        console.print(f"{kind}: theory and measurement agree at {sum(p['agree'] for p in sel) / len(sel):.0%} "
+                      f"of {len(sel)} points")
+    if report_dir is not None:
+        out = Path(report_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        real_data_figure(points).savefig(out / f"regime_{name}.png", dpi=90)
+        (out / f"regime_{name}.json").write_text(json.dumps(points, indent=1))
+        console.print(f"figure: {out / f'regime_{name}.png'}")
+
+
+@main.command()
+@click.option("--steps", type=click.IntRange(min=1), default=1000, show_default=True, help="SGD steps.")
+@click.option("--hidden", type=click.IntRange(min=1), default=32, show_default=True, help="Hidden units.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.5, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
+              help="Write network.png (and network.json) into this directory.")
+def network(steps: int, hidden: int, lr: float, seed: int, report_dir: str | None) -> None:
+    """A small MLP on digits trained by SGD against the nonconvex bound: a report, not a pass/fail
+    (extras ratecheck[dev,data] for torch and scikit-learn)."""
+    from pathlib import Path
+
+    from .reports.network import network_figure, network_text, train
+
+    run = train(hidden=hidden, steps=steps, lr=lr, seed=seed)
+    click.echo(network_text(run))
+    if report_dir is not None:
+        out = Path(report_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        network_figure(run).savefig(out / "network.png", dpi=90)
+        (out / "network.json").write_text(json.dumps(run.to_dict(), indent=1))
+        click.echo(f"figure: {out / 'network.png'}")
 
 
 CHECK_METHODS = methods.names()  # the registry's (ratecheck.methods imports no SciPy/Hypothesis: --help stays fast)

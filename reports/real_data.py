@@ -146,15 +146,17 @@ def measure_nonconvex(problem, sigma2_bound: float, eps_rel: float, runs: int = 
 
 def measure_real_data(name: str, *, lam: float = 0.1, kinds: Sequence[str] = KINDS,
                       fractions: Sequence[float] = FRACTIONS, eps_rel: dict[str, Sequence[float]] | None = None,
-                      runs: int = RUNS, seed: int = 0, advance: Callable[[], None] | None = None
-                      ) -> list[dict[str, Any]]:
-    """One row per (kind, n, eps): both methods' measured work, the predicted and the measured winner."""
+                      runs: int = RUNS, seed: int = 0, advance: Callable[[], None] | None = None,
+                      sizes: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """One row per (kind, n, eps): both methods' measured work, the predicted and the measured winner.
+    `sizes` (rows used) overrides `fractions` (of the data set's rows)."""
     data = load(name)
     eps_rel = eps_rel or EPS_REL
+    sizes = sizes or [max(2, round(frac * data.n)) for frac in fractions]
     points = []
     for kind in kinds:
-        for frac in fractions:
-            sub = data.subsample(max(2, round(frac * data.n)), seed)
+        for size in sizes:
+            sub = data.subsample(int(size), seed)
             problem = dataset_problem(sub, kind, lam)
             for e in eps_rel[kind]:
                 sigma2_bound = float(np.mean(np.sum(sub.A**2, axis=1)))  # mean ||a_i||^2, see the docstring
@@ -199,3 +201,14 @@ def real_data_figure(points: Sequence[dict[str, Any]]) -> Figure:
         ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+COLUMNS = ("kind", "n", "eps/scale", "n*(eps)", "n* (sigma^2 bound)", "GD work", "SGD work", "predicted",
+           "measured", "agree")
+
+
+def table_rows(points: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """The points as rows of strings under COLUMNS (scale: R^2 for convex, ||grad f(0)||^2 for nonconvex)."""
+    return [(p["kind"], str(p["n"]), f"{p['eps_rel']:g}", f"{p['n_star']:.0f}", f"{p['n_star_bound']:.0f}",
+             f"{p['gd_work']:.0f}", f"{p['sgd_work']:.0f}", p["predicted"], p["measured"],
+             "yes" if p["agree"] else "NO") for p in points]

@@ -77,3 +77,21 @@ def test_network_run_estimates_and_report():
     # a step beyond 2/L_est voids the bound, and the report says so
     wild = train(hidden=2, steps=2, batch=16, lr=2.5 / run.L_est[0], every=1, power_iters=30)
     assert wild.bound() is None and "does not apply" in network_text(wild)
+
+
+def test_cli_regime_data_and_network(tmp_path):
+    from click.testing import CliRunner
+    from ratecheck.cli import main
+
+    runner = CliRunner()
+    out = runner.invoke(main, ["regime", "--data", "wine", "--n", "40", "--eps", "0.3", "--report", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert "GD vs SGD on wine" in out.output and "nonconvex: theory and measurement agree" in out.output
+    assert (tmp_path / "regime_wine.png").exists() and (tmp_path / "regime_wine.json").exists()
+    bad = runner.invoke(main, ["regime", "--data", "wine", "--n", "500"])
+    assert bad.exit_code == 2 and "2 <= n <= 178" in bad.output
+    assert runner.invoke(main, ["regime", "--data", "iris"]).exit_code == 2
+    pytest.importorskip("torch")
+    net = runner.invoke(main, ["network", "--steps", "3", "--hidden", "2", "--report", str(tmp_path)])
+    assert net.exit_code == 0, net.output
+    assert "L ESTIMATED" in net.output and (tmp_path / "network.json").exists()
