@@ -19,6 +19,7 @@ REQUIRED = [
     "gd.quadratic", "gd.strongly_convex", "gd.convex", "heavy_ball.quadratic", "nesterov.convex",
     "nesterov.strongly_convex", "lower.convex", "lower.strongly_convex", "sgd.constant", "sgd.decreasing",
     "sgd.minibatch", "work.gd", "work.sgd", "work.crossover",
+    "gd.nonconvex", "sgd.nonconvex", "sgd.nonconvex_horizon", "lower.nonconvex", "work.nonconvex_crossover",
 ]
 KEYS = {"id", "quantity", "bound", "iterations", "hyperparameters", "assumptions", "in_expectation",
         "asymptotic", "tight", "source"}
