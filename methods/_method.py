@@ -181,6 +181,8 @@ Grouping = Callable[[Sequence["Query"], Mapping[str, Any], int],
                     tuple[list[list["Query"]], tuple[int, str] | None]]
 # budget(counts, hp, steps) -> None, or what is wrong with the oracle calls a run of `steps` made.
 Budget = Callable[[Mapping[str, float], Mapping[str, Any], int], str | None]
+# draws(log) -> the component indices the method drew from its rng (each draw once), for the uniformity test.
+Draws = Callable[[Sequence["Query"]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,8 @@ class Method:
     library: torch.optim / optax optimizers (a learning rate and optionally one constant momentum) can be
     checked as this method through checks.adapters; False: the adapters say "not supported".
     conformance_steps: run length of the conformance property (long enough for its sampling test, if any).
+    draws: the indices a run drew from its rng, read off the oracle log; conformance tests them for uniformity
+    (None: the method samples nothing).
     """
 
     name: str
@@ -209,6 +213,7 @@ class Method:
     regime: str | None = None
     library: bool = False
     conformance_steps: int = 40
+    draws: Draws | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.settings or any(s.method != self.name for s in self.settings):

@@ -50,6 +50,12 @@ def component_batches(log: Sequence[Query], hp: Mapping[str, Any], steps: int) -
     return out, None
 
 
+def component_indices(log: Sequence[Query]) -> np.ndarray:
+    """Every index of every grad_i query: the draws of a method that queries each drawn index once (SGD)."""
+    idx = [q.idx for q in log if q.kind == "grad_i"]
+    return np.concatenate(idx) if idx else np.zeros(0, dtype=int)
+
+
 # ---- oracle budgets (the discipline property) ------------------------------------------------------------
 def one_gradient_per_step(name: str) -> Budget:
     def budget(c: Mapping[str, float], hp: Mapping[str, Any], steps: int) -> str | None:

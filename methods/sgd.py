@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._method import Method, Prediction, Setting, Signature
-from ._parts import additive_noise, batch_per_step, component_batches
+from ._parts import additive_noise, batch_per_step, component_batches, component_indices
 
 NAME = "sgd"
 
@@ -67,4 +67,5 @@ METHOD = Method(
     regime="decreasing",
     library=True,
     conformance_steps=200,  # enough draws for the sampling test to see a biased index
+    draws=component_indices,
 )

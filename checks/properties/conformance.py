@@ -1,7 +1,8 @@
 """Property 3: update-rule conformance. Each iterate must follow from the oracle's query points and answers
 by the method's update rule (Method.update, in the method's own file); a bug can keep the rate and still not
-be the method (e.g. Nesterov with the gradient taken at x_k instead of the look-ahead point). For SGD the
-sampled indices must also be uniform (a chi-square test at false-alarm probability config.alpha)."""
+be the method (e.g. Nesterov with the gradient taken at x_k instead of the look-ahead point). The indices a
+method samples (Method.draws, e.g. SGD's) must also be uniform (a chi-square test at false-alarm probability
+config.alpha)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,6 @@ def follows(method: Method, xs: np.ndarray, log: Sequence[Query], hp: dict[str, 
 
 
 def check(method: Method, optimizer: object, setting: Setting, config: Config) -> PropertyResult:
-    stochastic = method.stochastic
     counts: list[np.ndarray] = []
 
     def body(inst) -> None:
@@ -61,9 +61,9 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
         if r.error:
             raise Violation(counterexample(inst, hp, r.error))
         broke = follows(method, r.xs, r.log, hp)
-        sampled = [q.idx for q in r.log if q.kind == "grad_i"]
-        if stochastic and not broke and sampled:
-            counts.append(np.bincount(np.concatenate(sampled), minlength=inst.problem.n))
+        sampled = method.draws(r.log) if method.draws is not None and not broke else None
+        if sampled is not None and sampled.size:
+            counts.append(np.bincount(sampled, minlength=inst.problem.n))
         if broke:
             step = int(broke.split(":")[0].split()[-1]) if broke.startswith("step") else None
             raise Violation(counterexample(inst, hp, broke, step=step))
@@ -72,7 +72,7 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
     out = search(instances(setting, finite=True), body, config.with_(max_examples=max(3, config.max_examples // 3)))
     details: dict[str, Any] = {}
     ce = out.counterexample
-    if stochastic and ce is None and counts:
+    if ce is None and counts:
         # Uniform sampling: pooled over instances with the same n is not possible (n differs), so test each
         # and combine with Bonferroni: the family-wise false-alarm probability stays <= alpha.
         pvals = [stats.chisquare(c).pvalue for c in counts if c.sum() >= 5 * len(c)]
