@@ -232,10 +232,9 @@ _RESOLVED: dict[tuple[Any, ...], Callable[..., Any]] = {}  # per process: each t
 def _teaching_form(method: Method, build: Callable[..., Any], name: str) -> Callable[..., Any]:
     """A function with the method's signature: its gradient is grad(x), or grad_i on batch_size indices drawn
     from rng with replacement; its lr and (if the signature has one) momentum go to the library optimizer."""
-    sig = method.signature
+    steps_name = method.signature.steps
 
-    def form(*args: Any, **kwargs: Any) -> np.ndarray:
-        env = sig.bind(*args, **kwargs)
+    def body(env: dict[str, Any]) -> np.ndarray:
         if "grad" in env:
             grad = env["grad"]
 
@@ -246,11 +245,9 @@ def _teaching_form(method: Method, build: Callable[..., Any], name: str) -> Call
 
             def gradient(k: int, x: np.ndarray) -> Any:
                 return grad_i(x, rng.integers(n, size=batch))
-        return _iterate(build, gradient, env["x0"], env["lr"], env.get("momentum"), env[sig.steps], name)
+        return _iterate(build, gradient, env["x0"], env["lr"], env.get("momentum"), env[steps_name], name)
 
-    form.__signature__ = sig.python()  # type: ignore[attr-defined]
-    form.__name__ = form.__qualname__ = method.name.replace("-", "_")
-    return form
+    return method.signature.function(body, method.name.replace("-", "_"))
 
 
 def _iterate(build: Callable[..., Any], gradient: Callable[[int, np.ndarray], np.ndarray], x0: np.ndarray,

@@ -79,6 +79,17 @@ class Signature:
         bound.apply_defaults()
         return dict(bound.arguments)
 
+    def function(self, body: Callable[[dict[str, Any]], Any], name: str = "teaching_form") -> Callable[..., Any]:
+        """A function in this teaching form that calls body({name: value}) with its arguments bound (keywords
+        defaulted): how an adapter or a sandbox proxy takes any method's call apart."""
+
+        def form(*args: Any, **kwargs: Any) -> Any:
+            return body(self.bind(*args, **kwargs))
+
+        form.__signature__ = self.python()  # type: ignore[attr-defined]
+        form.__name__ = form.__qualname__ = name
+        return form
+
     def python(self) -> inspect.Signature:
         """The inspect.Signature of a function in this teaching form."""
         kind = inspect.Parameter.POSITIONAL_OR_KEYWORD

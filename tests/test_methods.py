@@ -3,6 +3,7 @@ file (a new module in the package is found and checked without touching anything
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import sys
@@ -73,6 +74,9 @@ def test_signature_bind_and_errors():
     assert sig.bind("G", 4, "X", 0.1, 3, "R") == {"grad_i": "G", "n": 4, "x0": "X", "lr": 0.1, "steps": 3,
                                                   "rng": "R", "batch_size": 1}
     assert sig.bind("G", 4, "X", 0.1, 3, "R", batch_size=2)["batch_size"] == 2
+    proxy = sig.function(lambda env: env, "proxy")  # e.g. a sandbox forwarding any method's call
+    assert proxy("G", 4, "X", 0.1, 3, "R")["batch_size"] == 1 and proxy.__name__ == "proxy"
+    assert str(inspect.signature(proxy)) == "(grad_i, n, x0, lr, steps, rng, batch_size=1)"
     with pytest.raises(ValueError, match="no value for rng"):
         sig.arguments({"grad_i": 1, "n": 1, "x0": 1, "lr": 1, "steps": 1})
     with pytest.raises(ValueError, match="needs x0"):
