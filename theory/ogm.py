@@ -138,7 +138,7 @@ def ogm_trajectory() -> Bound:
         "172(1), 187-205 for the primary sequence; last iterate: " + SOURCE,
         derivation=(
             Step("An intermediate y_j (j < N) is a regular-rule iterate; PEPit's worst case of f(y_j) - f* is "
-                 "(equal to 1e-6 at j = 1..8; numerical dual certificates, not a proof for all j)", regular_value),
+                 "(to 1e-6 at j = 1, 2, 3, 5, 8; numerical dual certificates, not a proof for all j)", regular_value),
             Step("With theta_j >= (j + 2)/2 (see ogm.convex) that is at most", expr),
             Step("The last iterate y_N has ogm.convex's L R^2/(N+1)^2, below this because (N+2)^2 - 2 (N+1)^2 =",
                  last_ok),

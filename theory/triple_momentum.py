@@ -100,7 +100,8 @@ def triple_momentum_strongly_convex() -> Bound:
             "1 - 1/sqrt(kappa): twice the exponent. On distances rho against lower.strongly_convex's "
             "(sqrt(kappa) - 1)/(sqrt(kappa) + 1) ~ 1 - 2/sqrt(kappa).",
             "derived['output_dist'] = kappa rho^k R bounds ||x_k - x*|| (strong convexity on the gap bound). PEPit "
-            "measures the worst ||x_k - x*||^2 as kappa rho^(2k) R^2 (a sqrt(kappa) constant, not derived here).",
+            "measures the worst ||x_k - x*||^2 as kappa rho^(2k) R^2 (L = 1, mu = 0.1, k = 1, 2, 4, 8: a sqrt(kappa) "
+            "constant, not derived here).",
             "The issue text's delta = rho^2/(1 - (1 - rho)^2) is not the paper's: delta only forms x_k, and "
             "rho^2/(1 - rho^2) is the one that annihilates the rho^2 mode (Van Scoy et al., PEPit).",
         ),
@@ -159,8 +160,9 @@ def triple_momentum_iterates() -> Bound:
         ),
         derived={"rate": RHO},
         notes=(
-            "Loose by about sqrt(kappa): PEPit's worst ||xi_k - x*|| is close to rho^k R (1 + rho) sqrt(kappa) "
-            "for k >= 8 (the output's sqrt(kappa) constant, which is measured but not derived here).",
+            "Loose by about sqrt(kappa): PEPit's worst ||xi_k - x*|| at L = 1, mu = 0.1, k = 8 is 0.240 R, against "
+            "rho^k (1 + rho) sqrt(kappa) R = 0.255 R (the output's measured sqrt(kappa) constant) and this bound's "
+            "0.768 R.",
         ),
     )
 
