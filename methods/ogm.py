@@ -51,7 +51,7 @@ def quadratic_worst() -> list[Instance]:
 
 METHOD = Method(
     name=NAME,
-    summary="Kim & Fessler's optimized gradient method",
+    summary="optimized gradient method (OGM, Kim & Fessler)",
     signature=Signature(("grad", "x0", "lr", "steps")),
     settings=(
         Setting(NAME, "convex", "ogm.trajectory", "convex", tight=quadratic_worst, lower_bound="lower.convex",

@@ -34,7 +34,7 @@ def update(k: int, xs: np.ndarray, steps: Sequence[Sequence[Any]], hp: Mapping[s
 
 METHOD = Method(
     name=NAME,
-    summary="the triple momentum method",
+    summary="triple momentum method (Van Scoy, Freeman & Lynch)",
     signature=Signature(("grad", "x0", "alpha", "beta", "gamma", "steps")),
     settings=(
         Setting(NAME, "strongly_convex", "triple_momentum.iterates", "strongly_convex",
