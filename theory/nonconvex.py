@@ -209,15 +209,15 @@ def sgd_nonconvex_horizon() -> Bound:
     )
 
 
-# Carmon et al. (2020), Lemma 3: the hard chain \bar f_T on R^T, built from
+# Carmon et al. (2020): the hard chain \bar f_T on R^T and its three properties (i)-(iii) below, built from
 #   Psi(t) = 0 for t <= 1/2, exp(1 - 1/(2t - 1)^2) for t > 1/2;   Phi(t) = sqrt(e) int_{-inf}^t exp(-s^2/2) ds.
-ELL1 = 152  # Lemma 3 (iii): grad \bar f_T is ell1-Lipschitz with ell1 <= 152
-GAP_PER_COORD = 12  # Lemma 3 (i): \bar f_T(0) - inf \bar f_T <= 12 T
+ELL1 = 152  # (iii): grad \bar f_T is ell1-Lipschitz with ell1 <= 152
+GAP_PER_COORD = 12  # (i): \bar f_T(0) - inf \bar f_T <= 12 T;  (ii): ||grad \bar f_T(x)|| > 1 while x_T = 0
 
 
 def lower_nonconvex() -> Bound:
     T, s_, e_ = sp.symbols("T sigma_s epsilon", positive=True)
-    # Lemma 3 (i) from 0 <= Psi < e and 0 < Phi < sqrt(2 pi e): each of the T terms is >= -Psi Phi > -e sqrt(2 pi e).
+    # (i) from 0 <= Psi < e and 0 < Phi < sqrt(2 pi e): each of the T terms is >= -Psi Phi > -e sqrt(2 pi e).
     per_term = sp.E * sp.sqrt(2 * sp.pi * sp.E)
     assert float(per_term) < GAP_PER_COORD
     # Scaling f = (L s^2/ell1) \bar f_T(x/s): L-smooth, gradient (L s/ell1) grad \bar f_T(x/s).
@@ -237,16 +237,17 @@ def lower_nonconvex() -> Bound:
         iterations=solve_k(expr, eps),
         validity="zero-respecting methods (each iterate in x_0 + the span of the gradients seen so far: GD, "
         "heavy ball, Nesterov, SGD on the exact gradient) in dimension d >= k + 1; every deterministic or "
-        "randomized first-order method in a larger dimension, of order k log k (the chain composed with a random "
-        "rotation, Carmon et al. 2020, Thm 2), with a numerical constant this catalogue does not record",
+        "randomized first-order method in a larger dimension, polynomial in k (the chain composed with a random "
+        "rotation, as Carmon et al. 2020 do), with a numerical constant this catalogue does not record",
         assumptions=(
             "first-order methods started at x_0 = 0 (translate otherwise)",
             "worst case over L-smooth f on R^d with f(x_0) - inf f <= Delta0",
         ),
         source="Carmon, Duchi, Hinder & Sidford (2020), Math. Program. 184, 71-120, 'Lower bounds for finding "
-        "stationary points I', Lemma 3 and Thm 1 (p = 1: epsilon^-2); constant derived here from Lemma 3",
+        "stationary points I' (p = 1: epsilon^-2); the constant 1/1824 derived here from the chain's bounds 12 T "
+        "and 152",
         derivation=(
-            Step("Hard chain \\bar f_T on R^T (Lemma 3): (i) \\bar f_T(0) - inf <= 12 T, since each of its T terms "
+            Step("Hard chain \\bar f_T on R^T: (i) \\bar f_T(0) - inf <= 12 T, since each of its T terms "
                  "is at least -Psi Phi > -e sqrt(2 pi e) =", sp.N(per_term, 6)),
             Step("(ii) ||grad \\bar f_T(x)|| > 1 whenever x_T = 0; (iii) grad \\bar f_T is 152-Lipschitz. "
                  "f(x) = (L s^2/152) \\bar f_T(x/s) is L-smooth, with gradients above", grad_scale),
@@ -261,8 +262,8 @@ def lower_nonconvex() -> Bound:
             DELTA_NOTE,
             "Same rate as gd.nonconvex (L Delta0 / eps): GD is optimal up to the constant (derived gd_ratio).",
             "The paper states the rate with an unspecified constant; 1/1824 = 1/(12 * 152) follows from its "
-            "Lemma 3 and holds for zero-respecting methods; tests/test_theory_nonconvex.py builds \\bar f_T and "
-            "checks (i)-(ii) and GD's gradients on it.",
+            "chain's properties (i)-(iii) and holds for zero-respecting methods; tests/test_theory_nonconvex.py "
+            "builds \\bar f_T, probes (i)-(iii) numerically and runs GD on it.",
         ),
     )
 

@@ -258,7 +258,7 @@ def random_nonconvex(d: int, n: int, rng: np.random.Generator | int, *, L: float
 
 
 # ---- Carmon, Duchi, Hinder & Sidford's chain (lower.nonconvex) ---------------------------------------------
-CHAIN_ELL1 = 152.0  # grad \bar f_T is 152-Lipschitz (their Lemma 3)
+CHAIN_ELL1 = 152.0  # grad \bar f_T is 152-Lipschitz (Carmon et al. 2020; probed in the tests)
 SQRT_E = math.sqrt(math.e)
 
 
@@ -304,9 +304,9 @@ def chain_grad(u: np.ndarray) -> np.ndarray:
 
 def carmon_chain(T: int, L: float, Delta0: float, d: int | None = None) -> NonconvexProblem:
     """f(x) = (L s^2/152) \\bar f_T(x_{1..T}/s) in R^d (d >= T, extra coordinates unused), s = 152 eps/L with
-    eps^2 = L Delta0 / (1824 T): L-smooth (L an upper bound, from Lemma 3 (iii)), f(0) - inf f <= Delta0
-    (Lemma 3 (i): \\bar f_T(0) - inf \\bar f_T <= 12 T), and ||grad f(x)|| > eps whenever x_T = 0 (Lemma 3
-    (ii)). Start at x_0 = 0; f_low = f(0) - Delta0. Deterministic (n = 1)."""
+    eps^2 = L Delta0 / (1824 T): L-smooth (L an upper bound: grad \\bar f_T is 152-Lipschitz), f(0) - inf f <=
+    Delta0 (\\bar f_T(0) - inf \\bar f_T <= 12 T), and ||grad f(x)|| > eps whenever x_T = 0 (||grad \\bar f_T|| > 1
+    there). Start at x_0 = 0; f_low = f(0) - Delta0. Deterministic (n = 1)."""
     _check_sizes(T=T)
     L, Delta0 = _positive("L", L), _positive("Delta0", Delta0)
     d = T if d is None else d
@@ -334,5 +334,5 @@ def carmon_chain(T: int, L: float, Delta0: float, d: int | None = None) -> Nonco
     return _nonconvex(
         f"carmon_chain[T={T}, d={d}, L={L:g}, Delta0={Delta0:g}]", d, 1, f, grad, grad_i, grad_i_batched,
         L=L, mu=-L, L_max=L, f_low=f0 - Delta0, sigma2=0.0, L_exact=False,
-        notes=f"Carmon et al. (2020) Lemma 3: L an upper bound, f_low = f(0) - Delta0, ||grad f|| > {eps:.6g} "
+        notes=f"Carmon et al. (2020): L an upper bound, f_low = f(0) - Delta0, ||grad f|| > {eps:.6g} "
               f"while x_T = 0.")
