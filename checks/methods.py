@@ -14,16 +14,11 @@ import numpy as np
 import sympy as sp
 
 from ..implementations.problems import Problem
-from ..methods import Method, Setting, all_methods, get, names
+from ..methods import Setting, all_methods, names
 from ..theory import SYMBOLS
 
 METHODS = names()
 SETTINGS: dict[str, tuple[Setting, ...]] = {m.name: m.settings for m in all_methods()}
-
-
-def method(name: str | Method) -> Method:
-    """The Method called `name` (ValueError naming the known ones otherwise)."""
-    return get(name)
 
 
 def problem_values(problem: Problem, x0: np.ndarray, x_star: np.ndarray) -> dict[str, float]:

@@ -154,3 +154,12 @@ def test_method_validation():
         type(gd)(**{**gd.__dict__, "regime": "nowhere"})
     with pytest.raises(ValueError, match="has no setting 'constant'"):
         gd.setting("constant")
+
+
+def test_pep_builder_is_imported_on_use():
+    pytest.importorskip("PEPit")
+    from ratecheck.theory.pep import builders
+
+    assert methods.get("gd").setting("quadratic").pep_builder() is builders.gd_quadratic
+    with pytest.raises(ValueError, match="has no PEPit builder"):
+        methods.get("gd").setting("quadratic").__class__("gd", "x", "gd.convex", "convex").pep_builder()
