@@ -70,9 +70,9 @@ def measure(n: int, gd_opt: object, sgd_opt: object, seed: int, eps: float = EPS
 def check(method: Method, optimizer: object, config: Config) -> PropertyResult:
     t0 = time.perf_counter()
     if method.regime is None:
+        names = [m.name for m in all_methods() if m.regime]
         return PropertyResult("regimes", "finite_sum", "skipped",
-                              message=f"only {' and '.join(m.name for m in all_methods() if m.regime)} have work "
-                                      "regimes")
+                              message=f"only {', '.join(names[:-1])} and {names[-1]} have work regimes")
     n_star = float(get("work.crossover").evaluate(eps=EPS, **P))
     # The optimizer under test on its side of the comparison, the other method's reference on the other.
     opts = {m.name: optimizer if m.name == method.name else m.reference for m in all_methods() if m.regime}
