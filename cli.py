@@ -326,10 +326,15 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Grade on this Dask scheduler instead (needs the extra ratecheck[grade]).")
 @click.option("--force", is_flag=True, help="Regrade submissions already recorded in the state file.")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
-              help="Wall-time limit (seconds) of one call into a submission.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=300.0, show_default=True,
+              help="Wall-time backstop (seconds) of one call into a submission. Budgets are CPU seconds (calibrated "
+                   "from the reference solution); a submission that hits this backstop under its CPU budget is "
+                   "regraded, not scored down.")
+@click.option("--weak-sandbox", is_flag=True,
+              help="Grade without Linux namespaces (in-process limits, seccomp and audit hook only) where bubblewrap "
+                   "or user namespaces are unavailable; every record says so.")
 def grade(assignment: str, submissions: str, course_dir: str, out_dir: str | None, jobs: int,
-          scheduler: str | None, force: bool, time_limit: float) -> None:
+          scheduler: str | None, force: bool, time_limit: float, weak_sandbox: bool) -> None:
     """Grade every submission of ASSIGNMENT in SUBMISSIONS, tamper-proof and in parallel.
 
     SUBMISSIONS is nbgrader's submitted/ folder (<student>/<ASSIGNMENT>/*.ipynb) or a flat folder of
@@ -368,7 +373,17 @@ def grade(assignment: str, submissions: str, course_dir: str, out_dir: str | Non
         except ImportError:
             raise click.UsageError("--scheduler needs dask.distributed: pip install 'ratecheck[grade]'") from None
     out = Path(out_dir) if out_dir else course / "ratecheck_grades"
-    limits = {"call_seconds": time_limit, "load_seconds": max(30.0, time_limit)}
+    from .grading import isolation
+
+    mode = isolation.WEAK if weak_sandbox else isolation.NAMESPACES
+    try:
+        isolation.require(mode)
+    except isolation.IsolationUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if weak_sandbox:
+        click.echo("warning: --weak-sandbox: submissions run without OS isolation (in-process sandbox only)", err=True)
+    limits = {"call_seconds": time_limit, "load_seconds": max(60.0, time_limit), "isolation": mode}
     err = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:

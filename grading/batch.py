@@ -155,13 +155,14 @@ def discover(submissions: str | Path, assignment: str) -> tuple[list[Job], list[
 def grade_one(course: str, assignment: str, student: str, notebook_path: str | None, sha256: str = "",
               problem: str = "", limits: dict[str, Any] | None = None) -> dict[str, Any]:
     """Grade one submission; always returns its record (never raises). Runs in a worker."""
-    from . import notebook, rubric
+    from . import isolation, notebook, rubric
     from .sandbox import Limits
 
     t0 = time.perf_counter()
     record: dict[str, Any] = {"student": student, "assignment": assignment, "score": 0.0, "max_score": 0.0,
                               "parts": [], "reason": "", "seconds": 0.0, "notebook": notebook_path,
-                              "sha256": sha256, "error": False, "manual": []}
+                              "sha256": sha256, "error": False, "manual": [],
+                              "isolation": (limits or {}).get("isolation", isolation.NAMESPACES)}
     try:
         rub = rubric.load(course, assignment)
         record["max_score"], record["manual"] = rub.max_score, [list(m) for m in rub.manual]
@@ -186,6 +187,10 @@ def grade_one(course: str, assignment: str, student: str, notebook_path: str | N
             record["reason"] = "all autograded parts passed"
         else:
             record["reason"] = "; ".join(f"{p.grade_id}: {p.reason}" for p in failed)[:2000]
+        if retried := max((p.attempts for p in parts), default=1) - 1:
+            record["reason"] += f" (regraded {retried}x after the wall-time backstop passed under the CPU budget)"
+        if record["isolation"] != isolation.NAMESPACES:
+            record["reason"] += " [graded in the weak in-process sandbox: no OS isolation]"
     except BaseException as exc:  # the grader's own failure on this submission: recorded, the batch goes on
         if isinstance(exc, KeyboardInterrupt):
             raise

@@ -418,7 +418,7 @@ def _grade_once(rubric: Rubric, cells: list[str], ids: list[str | None] | None, 
     scorers = SCORERS[rubric.assignment]
     parts = [Part(g, p, scorers[g][0], cpu_budget=cpu.get(g, limits.cpu_part_seconds)) for g, p in rubric.parts]
     ids = list(ids) if ids is not None else [None] * len(cells)
-    with Sandbox(cells, limits, public=PUBLIC) as sb:
+    with Sandbox(cells, limits, public=PUBLIC, warm=True) as sb:
         try:
             sb.start()
         except SubmissionError as exc:

@@ -9,6 +9,8 @@ fresh child, up to `max_restarts`).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import importlib.util
 import inspect
 import json
@@ -101,6 +103,31 @@ def _roots() -> tuple[list[str], list[str]]:
     return sorted(os.path.realpath(p) for p in paths), [os.path.realpath(package)]
 
 
+@dataclass
+class _Child:
+    proc: subprocess.Popen
+    to_child: int
+    from_child: int
+
+    def kill(self) -> None:
+        for fd in (self.to_child, self.from_child):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+_SPARES: dict[tuple, _Child] = {}  # started children waiting for their notebook, by configuration
+
+
+@atexit.register
+def discard_spares() -> None:
+    """Kill the waiting children (also at the worker's exit; bubblewrap's --die-with-parent covers a crash)."""
+    while _SPARES:
+        _SPARES.popitem()[1].kill()
+
+
 class Sandbox:
     """One submission's code in a separate, isolated process. Use as a context manager.
 
@@ -108,12 +135,15 @@ class Sandbox:
     cell ran; `begin_part(cpu_seconds)` starts a part's CPU budget."""
 
     def __init__(self, cells: list[str], limits: Limits | None = None, workdir: str | None = None,
-                 public: tuple[str, ...] = ()) -> None:
+                 public: tuple[str, ...] = (), warm: bool = False) -> None:
         """public: ratecheck modules the submission may import (what a released notebook imports, e.g.
-        ratecheck.theory); they are loaded before the child's guard. Everything else of ratecheck stays refused."""
+        ratecheck.theory); they are loaded before the child's guard. Everything else of ratecheck stays refused.
+        warm: keep one started child in reserve for the next Sandbox of the same configuration (a batch), so its
+        start-up (imports, namespaces) overlaps this one's grading; it has run no student code when it is used."""
         self.cells, self.limits = list(cells), limits or Limits()
         self.workdir = workdir
         self.public = tuple(public)
+        self.warm = warm
         self.mode = isolation.require(self.limits.isolation)
         self.last_type: str | None = None  # the Python type the submission's last call returned
         self.proc: subprocess.Popen | None = None
@@ -141,14 +171,14 @@ class Sandbox:
             return argv
         return isolation.bwrap_command(argv, isolation.public_paths(self.public), [cache_dir] if cache_dir else [])
 
-    def _spawn(self) -> None:
+    def _launch(self) -> _Child:
+        """A new child process, started up to where it waits for the notebook (no student code has run)."""
         allowed, denied = _roots()
         cfg = {"memory_bytes": self.limits.memory_bytes, "cpu_seconds": self.limits.cpu_seconds,
                "allowed_roots": allowed, "denied_roots": denied, "public": list(self.public),
                "seccomp": self.limits.seccomp, "audit_hook": self.limits.audit_hook}
-        to_child_r, self._to_child = os.pipe()
-        self._from_child, from_child_w = os.pipe()
-        out = open(os.devnull, "wb")
+        to_child_r, to_child = os.pipe()
+        from_child, from_child_w = os.pipe()
         env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/nonexistent",
                "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "MPLBACKEND": "Agg"}
@@ -159,14 +189,29 @@ class Sandbox:
             cache_dir = str(registry.cache_dir())
             env["RATECHECK_CACHE_DIR"] = cache_dir
         argv = [sys.executable, "-m", "ratecheck.grading.child", str(to_child_r), str(from_child_w), json.dumps(cfg)]
-        self.proc = subprocess.Popen(
-            self._command(argv, cache_dir), pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
-            stdout=out, stderr=out, env=env, cwd=self.workdir or "/", start_new_session=True)
-        out.close()
+        with open(os.devnull, "wb") as out:
+            proc = subprocess.Popen(
+                self._command(argv, cache_dir), pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
+                stdout=out, stderr=out, env=env, cwd=self.workdir or "/", start_new_session=True)
         os.close(to_child_r)
         os.close(from_child_w)
-        os.set_blocking(self._from_child, False)  # wire.recv reads first and selects only when it must wait
-        os.set_blocking(self._to_child, False)  # a child that stops reading cannot block the grader's writes
+        os.set_blocking(from_child, False)  # wire.recv reads first and selects only when it must wait
+        os.set_blocking(to_child, False)  # a child that stops reading cannot block the grader's writes
+        return _Child(proc, to_child, from_child)
+
+    def _key(self) -> tuple:
+        return (self.public, self.mode, self.limits.memory_bytes, self.limits.cpu_seconds, self.limits.seccomp,
+                self.limits.audit_hook, self.workdir)
+
+    def _spawn(self) -> None:
+        child = _SPARES.pop(self._key(), None) if self.warm else None
+        if child is None or child.proc.poll() is not None:
+            if child is not None:
+                child.kill()
+            child = self._launch()
+        if self.warm:  # the next submission's child starts now, while this one is graded (a warm pool of one)
+            _SPARES[self._key()] = self._launch()
+        self.proc, self._to_child, self._from_child = child.proc, child.to_child, child.from_child
         self._cpu0 = 0.0
         budget, cpu_before = self._budget, self._cpu_base
         self._budget, self._cpu_base = self.limits.cpu_load_seconds, 0.0

@@ -7,8 +7,11 @@ counterexamples but never the hidden test code."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -27,7 +30,9 @@ from ratecheck.grading import feedback as fb  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Non-unique cell id")  # the duplicated-cells attack, on purpose
 
-LIMITS = {"call_seconds": 5.0, "load_seconds": 30.0, "memory_bytes": 1 << 30, "max_restarts": 1}
+# CPU budgets come from the reference solution (rubric.budgets); wall times are only backstops, generous so
+# that two xdist workers grading with --jobs 2 on two cores never hit them.
+LIMITS = {"call_seconds": 120.0, "load_seconds": 120.0, "memory_bytes": 1 << 30, "max_restarts": 1}
 
 # A gradient descent that does nothing useful (its visible, hidden and measurement parts must fail) and the
 # code each attack adds to it: the honest part left is the derivation (2 of 10 points).
@@ -103,6 +108,14 @@ def _attacks(course: Path, other_student_file: Path) -> dict[str, tuple[object, 
     out["huge_allocation"] = (_gd_with(course, broken("_ = bytearray(10 * 2**30)")), 2)
     out["read_other_student"] = (_gd_with(course, broken(f"open({str(other_student_file)!r}).read()")), 2)
     out["write_files"] = (_gd_with(course, broken("open('pwned.txt', 'w').write('x')")), 2)
+    # honest students, graded as Jupyter + nbgrader run them: full marks
+    out["magic_in_solution"] = (_gd_with(course, "%matplotlib inline\n" + honest("pass")), 10)
+    out["module_level_computed"] = (_gd_with(course, honest("pass").replace("lr * grad", "SCALE * lr * grad"), (
+        "SCALE = float(np.ones(1)[0])  # computed by a call",)), 10)
+    nb = _gd_with(course, honest("pass"))
+    nb.cells.append(nbformat.v4.new_code_cell(broken("pass") + "\nprint(gradient_descent(None, [0.0], 0.1, 2))"))
+    out["redefined_after_its_tests"] = (nb, 10)
+    out["huge_cell"] = (_gd_with(course, honest("pass"), ("BIG = " + json.dumps(list(range(200_000))),)), 10)
     out["malformed"] = ("{ this is not a notebook", 0)
     out["wrong_nbformat"] = (json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}), 0)
     return out
@@ -153,6 +166,23 @@ def graded(course):
 
 def _records(graded, name):
     return {r["student"]: r for r in graded["outcomes"][name].records}
+
+
+def test_correct_submissions_keep_full_marks_under_load(course, graded, tmp_path):
+    """Busy processes on every core: budgets are CPU seconds, so a correct submission loses nothing."""
+    root = tmp_path / "sub"
+    for name in ("sgd", "gd"):
+        shutil.copytree(graded["submitted"] / "correct" / name, root / "correct" / name)
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        for name in ("sgd", "gd"):
+            outcome = batch.run(course, name, root, tmp_path / "out", jobs=2, limits=LIMITS, gradebook=False)
+            (rec,) = outcome.records
+            assert rec["score"] == rec["max_score"] > 0, rec["reason"]
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
 
 
 # ---- scores -----------------------------------------------------------------------------------------------------
@@ -232,9 +262,11 @@ def test_gradebook_holds_auto_scores_and_leaves_manual_cells_alone(course, grade
             assert grades["answer_rate"].needs_manual_grade
             assert "test_gd_hidden_copy" not in grades
     autograded = nbformat.read(course / "autograded" / "duplicated_cells" / "gd" / "gd.ipynb", as_version=4)
-    ids = [c.metadata["nbgrader"]["grade_id"] for c in autograded.cells]
+    ids = [g for c in autograded.cells if (g := c.metadata.get("nbgrader", {}).get("grade_id"))]
     assert len(ids) == len(set(ids)) and not any(i.endswith("_copy") for i in ids)
-    assert all(c.metadata["nbgrader"].get("points", 0) < 1000 for c in autograded.cells)
+    assert all(c.metadata.get("nbgrader", {}).get("points", 0) < 1000 for c in autograded.cells)
+    submitted = nbformat.read(graded["submitted"] / "duplicated_cells" / "gd" / "gd.ipynb", as_version=4)
+    assert len(autograded.cells) == len(submitted.cells)  # every cell the student wrote is kept
 
 
 def test_feedback_names_the_property_and_counterexample_and_never_the_hidden_code(course, graded):
