@@ -237,3 +237,52 @@ def test_weak_sandbox_is_refused_without_opt_in(monkeypatch):
     with pytest.raises(isolation.IsolationUnavailable, match="--weak-sandbox"):
         Sandbox(["x = 1"])
     Sandbox(["x = 1"], Limits(isolation=isolation.WEAK)).close()  # the explicit opt-in
+
+
+def _descendants(pid: int) -> set[int]:
+    parent = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as fh:
+                    data = fh.read()
+                parent[int(name)] = int(data[data.rfind(b")") + 2:].split()[1])
+            except OSError:
+                continue
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        for c, pp in parent.items():
+            if pp == p and c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
+
+
+@needs_ns
+def test_a_killed_worker_leaves_no_submission_process(tmp_path):
+    """The worker (here a stand-in process holding a Sandbox and its warm spare) is SIGKILLed mid-call: every
+    process below it (bubblewrap, the child, the spare) is gone soon after, with no clean-up code run."""
+    script = tmp_path / "worker.py"
+    script.write_text(
+        "import numpy as np, sys\n"
+        "from ratecheck.grading.sandbox import Sandbox\n"
+        "src = 'import time\\ndef gradient_descent(grad, x0, lr, steps):\\n    time.sleep(600)\\n'\n"
+        "sb = Sandbox([src], warm=True)\n"
+        "sb.start()\n"
+        "print('ready', flush=True)\n"
+        "sb.function('gradient_descent', 'gd')(lambda x: x, np.ones(2), 0.1, 3)\n")
+    worker = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout.readline().strip() == "ready"
+        time.sleep(1.0)
+        below = _descendants(worker.pid)
+        assert len(below) >= 4  # bwrap + its init + the child, twice (the sandbox's and the spare)
+    finally:
+        worker.kill()
+        worker.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in below):
+        time.sleep(0.2)
+    alive = [p for p in below if os.path.exists(f"/proc/{p}") and "Z" not in open(f"/proc/{p}/stat").read(200)]
+    assert not alive
