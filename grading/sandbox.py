@@ -301,7 +301,9 @@ class Sandbox:
                     continue
                 h, a = wire.recv(fd, deadline)
                 op = h.get("op")
-                if op in ("grad", "grad_i") and callable(oracle):
+                if op in ("grad", "grad_i") and isinstance(oracle, dict) and callable(oracle.get(op)):
+                    self._answer(oracle[op], op, a, deadline)
+                elif op in ("grad", "grad_i") and callable(oracle):
                     self._answer(oracle, op, a, deadline)
                 elif op == "grads" and isinstance(oracle, list):
                     self._answer_batch(oracle, h, a, deadline)
@@ -395,8 +397,10 @@ class Sandbox:
                 out.append(SubmissionError(str(errors.get(str(r), "the submission returned no iterates"))[:600]))
         return out
 
-    def call(self, name: str, oracle: Callable[..., Any], x0: np.ndarray, args: dict[str, Any]) -> Any:
-        """Run the submission's `name` in the child with `args` (see `arguments`), serving its oracle."""
+    def call(self, name: str, oracle: Callable[..., Any] | dict[str, Callable[..., Any]], x0: np.ndarray,
+             args: dict[str, Any]) -> Any:
+        """Run the submission's `name` in the child with `args` (Signature.wire), serving its oracle queries
+        (`oracle`: one callable, or one per kind: {"grad": ..., "grad_i": ...})."""
         self._ensure()
         header, arrays = self._exchange({"op": "call", "name": name, "args": args},
                                         self.limits.call_seconds, oracle, {"x0": np.asarray(x0, dtype=float)})
@@ -453,8 +457,8 @@ class Sandbox:
 
         def proxy(*args: Any, **kwargs: Any) -> Any:
             bound = sig.bind(args, kwargs)
-            oracle, x0 = bound[sig.oracle], bound["x0"]
-            return self.call(name, oracle, x0, sig.wire(bound, rngs=None))
+            oracles = {n: bound[n] for n in sig.oracles}  # e.g. SVRG's full gradient and its components
+            return self.call(name, oracles, bound["x0"], sig.wire(bound, rngs=None))
 
         def replicated(*args: Any, **kwargs: Any) -> list[np.ndarray | BaseException]:  # checks.run_replicates
             bound = sig.bind(args, kwargs)
@@ -480,7 +484,11 @@ class Signature:
 
     @property
     def oracle(self) -> str:
-        return next(n for n, r in self.params if r.startswith("oracle:"))
+        return self.oracles[0]
+
+    @property
+    def oracles(self) -> list[str]:
+        return [n for n, r in self.params if r.startswith("oracle:")]
 
     @property
     def rng(self) -> str | None:

@@ -161,3 +161,23 @@ def test_a_failing_replicate_fails_alone():
     assert failed and len(failed) < 40
     assert all("unlucky replicate" in r.error for r in failed)
     assert all(r.xs.shape == (11, 2) for r in runs if not r.error)
+
+
+def _methods():
+    from ratecheck import methods
+
+    return [m.name for m in methods.all_methods()]
+
+
+@pytest.mark.parametrize("method", _methods())
+def test_every_method_passes_through_the_sandbox_with_its_own_signature(method):
+    """The proxy is built from the Method's signature as data (no per-method code in the grader): the reference
+    implementation, run in the child, passes the method's checks through it."""
+    from ratecheck import methods
+    from ratecheck.grading.rubric import PUBLIC
+
+    m = methods.get(method)
+    module, _, attr = m.reference_target.partition(":")
+    with Sandbox([f"from {module} import {attr} as submitted"], public=PUBLIC) as sb:
+        report = check(sb.function("submitted", method), method, max_examples=2)
+    assert report.passed, report.summary()
