@@ -158,3 +158,29 @@ def test_carmon_chain_constants():
     assert p.f(np.zeros(8)) - p.f_low == pytest.approx(1.5)
     with pytest.raises(ValueError, match="d must be an int >= T"):
         carmon_chain(6, 2.0, 1.5, d=3)
+
+
+# ---- the exact worst case of GD --------------------------------------------------------------------------
+@pytest.mark.parametrize(("steps", "h"), [(0, 1.0), (3, 1.0), (12, 0.7)])
+def test_gd_nonconvex_worst_case_is_attained(steps, h):
+    from ratecheck.implementations.problems import gd_nonconvex_worst_case
+    from ratecheck.theory import get
+
+    p = gd_nonconvex_worst_case(2.0, 1.5, steps, h)
+    xs = gradient_descent(p.grad, np.zeros(1), h / p.L, steps)
+    g2 = np.array([p.grad(x)[0] ** 2 for x in xs])
+    exact = float(get("gd.nonconvex").evaluate_derived("tight_worst_case_step", L=2.0, Delta0=1.5, eta=h / 2.0,
+                                                       k=steps))
+    assert g2.min() == pytest.approx(exact, rel=1e-10)
+    grid = np.linspace(-1.0, float(xs[-1, 0]) + 3.0, 3001)[:, None]
+    slopes = p.grad_i_batched(grid, None)[:, 0]
+    fd = np.array([(p.f(x + 1e-6) - p.f(x - 1e-6)) / 2e-6 for x in grid])
+    np.testing.assert_allclose(fd, slopes, atol=2 * p.L * 1e-6)  # f and grad agree (up to L h at a kink)
+    curv = np.diff(slopes) / np.diff(grid[:, 0])
+    assert np.abs(curv).max() <= p.L * (1 + 1e-9) and np.abs(curv).max() >= p.L * (1 - 1e-6)  # L exact
+    assert min(p.f(x) for x in grid) >= p.f_low - 1e-12 and p.f(np.array([1e9])) == pytest.approx(p.f_low, abs=1e-12)
+    assert p.f(np.zeros(1)) == pytest.approx(1.5)
+    wrong = float(get("gd.nonconvex").evaluate(L=2.0, Delta0=1.5, k=steps)) / 2  # half the bound: fails here
+    assert steps == 0 or h < 1 or g2.min() > wrong
+    with pytest.raises(ValueError, match=r"h must be in \(0, 1\]"):
+        gd_nonconvex_worst_case(2.0, 1.5, steps, 1.5)

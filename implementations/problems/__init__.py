@@ -10,7 +10,8 @@
     logistic(n, d, lam, rng)                         L2-regularised logistic regression
     nesterov_worst_case(d, L, mu=0, active=None)     the lower-bound functions
     logistic_nonconvex, cauchy_regression,           nonconvex finite sums with exact L (or a proven bound),
-    random_nonconvex, carmon_chain                   f_low and variance bounds (NonconvexProblem, nonconvex.py)
+    random_nonconvex, carmon_chain,                  f_low and variance bounds (NonconvexProblem, nonconvex.py)
+    gd_nonconvex_worst_case                          the 1-D function gd.nonconvex's exact worst case is attained on
     propagates_nonfinite                             decorator: a gradient whose output is all inf/nan on a non-finite x
 """
 
@@ -22,6 +23,7 @@ from .nonconvex import (
     NonconvexProblem,
     carmon_chain,
     cauchy_regression,
+    gd_nonconvex_worst_case,
     logistic_nonconvex,
     logistic_nonconvex_data,
     random_nonconvex,
@@ -34,6 +36,7 @@ __all__ = [
     "Problem",
     "carmon_chain",
     "cauchy_regression",
+    "gd_nonconvex_worst_case",
     "least_squares",
     "least_squares_rank_deficient",
     "logistic",

@@ -336,3 +336,62 @@ def carmon_chain(T: int, L: float, Delta0: float, d: int | None = None) -> Nonco
         L=L, mu=-L, L_max=L, f_low=f0 - Delta0, sigma2=0.0, L_exact=False,
         notes=f"Carmon et al. (2020): L an upper bound, f_low = f(0) - Delta0, ||grad f|| > {eps:.6g} "
               f"while x_T = 0.")
+
+
+# ---- the exact worst case of GD on L-smooth functions (gd.nonconvex) ---------------------------------------
+def gd_nonconvex_worst_case(L: float, Delta0: float, steps: int, h: float = 1.0) -> NonconvexProblem:
+    """The 1-D function on which GD with step h/L (0 < h <= 1) from x_0 = 0 has min_{i<=steps} ||grad f(x_i)||^2
+    equal to the exact worst case Delta0 / (steps (h - h^2/4)/L + 1/(2L)) (= 4 L Delta0/(3 steps + 2) at h = 1;
+    Abbaszadehpeivasti, de Klerk & Zamani 2022):
+
+        f'(x) = -c                                  x < 0
+                -c + L min(t, S - t),  t = x - i S   on the i-th step [i S, (i+1) S), S = h c / L, i < steps
+                min(-c + L (x - steps S), 0)        beyond: the slope rises to 0 and f stays at f_low
+
+    so GD lands on x_i = i S with slope -c at every iterate. f'' is +-L or 0: L exact, mu = -L exact; f_low = 0
+    = inf f (attained) with f(0) = Delta0. Start at x_0 = 0.
+    """
+    L, Delta0 = _positive("L", L), _positive("Delta0", Delta0)
+    if not (isinstance(steps, int | np.integer) and steps >= 0):
+        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+    if not 0 < h <= 1:
+        raise ValueError(f"h must be in (0, 1] (the worst case is exact there), got {h!r}")
+    c = math.sqrt(Delta0 / (steps * (h - h * h / 4) / L + 1 / (2 * L)))
+    S = h * c / L
+    end = steps * S
+
+    def slope(x):
+        x = np.asarray(x, dtype=np.float64)
+        t = x - np.clip(np.floor(x / S), 0, max(steps - 1, 0)) * S
+        inside = -c + L * np.minimum(t, S - t)
+        tail = np.minimum(-c + L * (x - end), 0.0)
+        return np.where(x < 0, -c, np.where(x < end, inside, tail))
+
+    def value(x: float) -> float:
+        if x < 0:
+            return Delta0 - c * x
+        if x < end:
+            i = min(math.floor(x / S), steps - 1)
+            t = x - i * S
+            part = -c * t + L * (t * t / 2 if t <= S / 2 else S * S / 4 - (S - t) ** 2 / 2)
+            return Delta0 - i * (c * S - L * S * S / 4) + part
+        tau = min(x - end, c / L)
+        return Delta0 - steps * (c * S - L * S * S / 4) - c * tau + L * tau * tau / 2
+
+    def f(x: np.ndarray) -> float:
+        return float(value(float(x[0])))
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        return slope(x).reshape(1)
+
+    def grad_i(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        return grad(x)
+
+    def grad_i_batched(X: np.ndarray, IDX: np.ndarray) -> np.ndarray:
+        return slope(X[:, 0])[:, None]
+
+    return _nonconvex(
+        f"gd_nonconvex_worst_case[L={L:g}, Delta0={Delta0:g}, steps={steps}, h={h:g}]", 1, 1, f, grad, grad_i,
+        grad_i_batched, L=L, mu=-L, L_max=L, f_low=0.0, sigma2=0.0, L_exact=True,
+        notes=f"the exact worst case of GD with step {h:g}/L over {steps} steps: slope -{c:.6g} at every iterate; "
+              "L and mu = -L exact, f_low = 0 = inf f.")
