@@ -186,6 +186,7 @@ class Sandbox:
         if self.public:  # the theory registry loads from the grader's cache (read before the guard)
             from ..theory import registry
 
+            registry.bounds()  # derived and cached here first: the child only reads the cache (read-only)
             cache_dir = str(registry.cache_dir())
             env["RATECHECK_CACHE_DIR"] = cache_dir
         argv = [sys.executable, "-m", "ratecheck.grading.child", str(to_child_r), str(from_child_w), json.dumps(cfg)]
