@@ -156,6 +156,8 @@ def sgd_nonconvex() -> Bound:
         derived={"noise_floor": floor, "lr_max": 2 / L},
         notes=(
             DELTA_NOTE,
+            "The noise floor is attained by f = L/2 x^2 with additive noise of variance sigma^2 (the exact "
+            "recursion in tests/test_theory_nonconvex.py), so no smaller floor holds for the class.",
             "E||grad f(x_R)||^2 is an average over iterates, not the last one: it also bounds "
             "min_{j<k} E||grad f(x_j)||^2. A check can average ||grad f(x_j)||^2 over j < k and independent runs "
             "instead of drawing R.",
