@@ -139,3 +139,14 @@ def test_pepit_output_gap_is_tight_and_the_state_bound_valid(pep, k):
     assert gap > L / 2 * (1 - np.sqrt(mu / L)) ** (2 * k) * R**2 * 1.01
     state = pep(L, mu, R, k, "state_dist")
     assert state <= float(get("triple_momentum.iterates").evaluate(L=L, mu=mu, R=R, k=k)) ** 2 * (1 + 1e-4)
+
+
+def test_kappa_one_gives_gradient_descent_with_step_one_over_L():
+    """mu = L: rho = 0, so alpha = 1/L and beta = gamma = 0 (a cancellation-prone form of gamma rounded to -2e-16
+    here and made the reference refuse its own parameters)."""
+    for L in (1.0, 3.7, 1e3):
+        p = _hp(L, L)
+        assert p["alpha"] == pytest.approx(1 / L, rel=1e-15)
+        assert 0 <= p["beta"] < 1e-30 and 0 <= p["gamma"] < 1e-30  # never negative
+        xs = triple_momentum(lambda v, L=L: L * v, np.array([2.0]), p["alpha"], p["beta"], p["gamma"], 3)
+        np.testing.assert_allclose(xs[1:], 0.0, atol=1e-15)

@@ -64,8 +64,8 @@ def parameters() -> tuple[dict[sp.Symbol, sp.Expr], list[Step]]:
 
 def _hyperparameters() -> tuple[dict[str, sp.Expr], list[Step]]:
     params, steps = parameters()
-    hp = {name: sp.simplify(params[s].subs(r, RHO)) for name, s in
-          (("alpha", alpha), ("beta", beta), ("gamma", gamma))}
+    # rho substituted as is (no simplify): at mu = L the simplified gamma, (L + mu - 2 sqrt(L mu))/..., rounds below 0
+    hp = {name: params[s].subs(r, RHO) for name, s in (("alpha", alpha), ("beta", beta), ("gamma", gamma))}
     return hp, steps
 
 
