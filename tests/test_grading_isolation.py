@@ -286,3 +286,28 @@ def test_a_killed_worker_leaves_no_submission_process(tmp_path):
         time.sleep(0.2)
     alive = [p for p in below if os.path.exists(f"/proc/{p}") and "Z" not in open(f"/proc/{p}/stat").read(200)]
     assert not alive
+
+
+def test_seccomp_refuses_threads_and_processes():
+    code = """
+import os, threading
+def attack():
+    n = 0
+    try:
+        t = threading.Thread(target=lambda: None)
+        t.start()
+        t.join()
+        n += 1
+    except RuntimeError:
+        pass
+    try:
+        if os.fork() == 0:
+            os._exit(0)
+        n += 10
+    except OSError:
+        pass
+    return n
+"""
+    with Sandbox([code], Limits(audit_hook=False)) as sb:
+        got = sb.invoke("attack")
+        assert not sb.seccomp or got == 0  # without libseccomp the namespaces still confine them
