@@ -78,7 +78,8 @@ def bwrap_command(argv: list[str], public_paths: list[str], extra_ro: list[str],
         raise IsolationUnavailable("bubblewrap (bwrap) is not installed")
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--disable-userns",
             "--die-with-parent", "--new-session", "--hostname", "ratecheck-sandbox", "--cap-drop", "ALL",
-            *_system_binds()]
+            # the private /tmp first: the binds below may lie under /tmp (a checkout there) and must stay visible
+            "--tmpfs", "/tmp", *_system_binds()]
     bound: set[str] = set()
     for root in _install_roots():
         if os.path.exists(root):
@@ -90,7 +91,7 @@ def bwrap_command(argv: list[str], public_paths: list[str], extra_ro: list[str],
     for path in [*public_paths, *extra_ro]:
         if os.path.exists(path) and path not in bound:
             args += ["--ro-bind", path, path]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp", "--", *argv]
+    args += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp", "--", *argv]
     return args
 
 
