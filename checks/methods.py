@@ -7,7 +7,7 @@ fixes, and the hyperparameters the theory prescribes for a setting on an instanc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -21,14 +21,17 @@ METHODS = names()
 SETTINGS: dict[str, tuple[Setting, ...]] = {m.name: m.settings for m in all_methods()}
 
 
-def problem_values(problem: Problem, x0: np.ndarray, x_star: np.ndarray) -> dict[str, float]:
-    """The catalogue symbols a problem instance fixes: L, mu, R, Delta0, sigma."""
+def problem_values(problem: Problem, x0: np.ndarray, x_star: np.ndarray,
+                   constants: Mapping[str, str] | None = None) -> dict[str, float]:
+    """The catalogue symbols a problem instance fixes: L, mu, R, Delta0, sigma; `constants` (a setting's)
+    says which Problem attribute supplies a symbol where it is not the one of that name (e.g. L from L_max)."""
     return {
         "L": problem.L,
         "mu": problem.mu,
         "R": float(np.linalg.norm(x0 - x_star)),
         "Delta0": max(problem.f(x0) - problem.f_star, 0.0),
         "sigma": float(np.sqrt(problem.sigma2_star)),
+        **{sym: float(getattr(problem, attr)) for sym, attr in (constants or {}).items()},
     }
 
 
@@ -39,6 +42,7 @@ def prescribed(setting: Setting, problem: Problem, drawn: dict[str, float]) -> d
     b for sgd.minibatch); a hyperparameter the bound states in words comes from the setting's schedules.
     """
     values = {SYMBOLS["L"]: problem.L, SYMBOLS["mu"]: problem.mu}
+    values.update({SYMBOLS[sym]: getattr(problem, attr) for sym, attr in setting.constants.items()})
     values.update({SYMBOLS[k]: v for k, v in drawn.items()})
     out: dict[str, Any] = {}
     for name, expr in setting.bound.hyperparameters.items():
@@ -55,7 +59,7 @@ def prescribed(setting: Setting, problem: Problem, drawn: dict[str, float]) -> d
         elif e.free_symbols:
             raise ValueError(f"{setting.bound_id}: hyperparameter {name} = {expr} needs {e.free_symbols}")
         else:
-            out[name] = int(e) if name == "batch_size" else float(e)
+            out[name] = int(e) if e.is_integer else float(e)  # a count (batch_size, inner_steps) stays an int
     return out
 
 

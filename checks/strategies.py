@@ -8,6 +8,7 @@ well-conditioned instance. `instances(setting)` is what the checks use; the fami
     strongly_convex_instances()  one of the two above
     convex_instances()           rank-deficient quadratics / least squares (mu = 0)
     noisy_instances()            quadratics with Gaussian gradient noise of exactly known variance
+    finite_sum_instances()       least-squares sums whose components disagree (variance-reduced methods)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from ..implementations.problems import (
     Problem,
     least_squares_rank_deficient,
+    least_squares_spread,
     logistic,
     noisy_quadratic,
     quadratic,
@@ -95,11 +97,22 @@ def noisy_instances(draw: Any, max_d: int = 4, max_kappa: float = 10.0, finite: 
     return Instance(problem, x0, start, seed=draw(seeds))
 
 
+@st.composite
+def finite_sum_instances(draw: Any, max_d: int = 2) -> Instance:
+    """Strongly convex least-squares sums with components in different directions, L_max/mu about 2d."""
+    d = draw(st.integers(1, max_d))
+    problem = least_squares_spread(draw(st.integers(max(4, 2 * d), 16)), d, draw(seeds),
+                                   noise=10 ** draw(st.floats(-1.5, 0)))
+    x0, start = _start(draw, problem, ("random",))
+    return Instance(problem, x0, start, seed=draw(seeds))
+
+
 FAMILIES = {
     "quadratic": quadratic_instances,
     "strongly_convex": strongly_convex_instances,
     "convex": convex_instances,
     "noisy": noisy_instances,
+    "finite_sum": finite_sum_instances,
 }
 
 
@@ -112,5 +125,5 @@ def instances(draw: Any, setting: Setting, finite: bool = False) -> Instance:
     return inst
 
 
-__all__ = ["FAMILIES", "Instance", "convex_instances", "instances", "logistic_instances", "noisy_instances",
-           "quadratic_instances", "strongly_convex_instances"]
+__all__ = ["FAMILIES", "Instance", "convex_instances", "finite_sum_instances", "instances", "logistic_instances",
+           "noisy_instances", "quadratic_instances", "strongly_convex_instances"]

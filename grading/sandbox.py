@@ -517,6 +517,8 @@ class Signature:
                 out.append(["schedule", [float(value(k)) for k in range(steps)]])
             elif isinstance(value, int | np.integer) and not isinstance(value, bool):
                 out.append(["value", int(value)])  # steps, n, batch sizes stay integers
+            elif value is None or isinstance(value, str | bool):
+                out.append(["value", value])  # an option (SVRG's snapshot="random", inner_steps=None)
             else:
                 out.append(["value", float(value)])
         data: dict[str, Any] = {"args": out}

@@ -135,6 +135,11 @@ class Setting:
     schedules: hyperparameters the bound states in words, name -> a factory of the schedule k -> value.
     lower_bound: the lower bound (lower.*) this setting's hyperparameters are checked against (impossibility).
     pep: the PEPit builder of the bound, "module:function" inside ratecheck.theory.pep (imported on use).
+    constants: bound symbol -> the Problem attribute that supplies it, where not the attribute of that name
+        (e.g. {"L": "L_max"}: SVRG's L is the components' largest smoothness constant).
+    horizon: run length of the statistical test (None: the property's default).
+    test: what the statistical test may assume of the measured quantity: "gaussian" (the iterates are Gaussian,
+        as on the noisy family) or "nonnegative" (nothing else: a binomial test on Markov's inequality).
     """
 
     method: str
@@ -146,6 +151,9 @@ class Setting:
     schedules: Mapping[str, Callable[[], Any]] = field(default_factory=dict, compare=False, hash=False)
     lower_bound: str | None = None
     pep: str | None = None
+    constants: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    horizon: int | None = None
+    test: str = "gaussian"
 
     @property
     def bound(self) -> Bound:
@@ -206,7 +214,8 @@ class Method:
     regime: the setting whose hyperparameters the work regimes use (None: not in the GD/SGD regime map).
     library: torch.optim / optax optimizers (a learning rate and optionally one constant momentum) can be
     checked as this method through checks.adapters; False: the adapters say "not supported".
-    conformance_steps: run length of the conformance property (long enough for its sampling test, if any).
+    conformance_steps: run length of the conformance property (long enough for its sampling test, if any), and
+        the cap of the discipline property's (25 steps).
     draws: the indices a run drew from its rng, read off the oracle log; conformance tests them for uniformity
     (None: the method samples nothing).
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -30,8 +31,8 @@ class Examples:
         return {"ratios": [e["ratio"] for e in self.items], "examples": self.items, "worst": worst}
 
 
-def bound_values(bound: Bound, inst: Instance) -> dict[str, float]:
-    vals = problem_values(inst.problem, inst.x0, inst.x_star)
+def bound_values(bound: Bound, inst: Instance, constants: Mapping[str, str] | None = None) -> dict[str, float]:
+    vals = problem_values(inst.problem, inst.x0, inst.x_star, constants)
     vals.update(inst.drawn)
     return {p: vals[p] for p in bound.parameters if p != "k"}
 

@@ -10,6 +10,12 @@ chi-square part, and the Gaussian tail bounds the cross term 2 sum lam_i c_i g_i
                <= E Z * ((2 + 2 sqrt 2) sqrt(t/R) + 2 t/R)        (sum lam^2 <= (E Z)^2, ||m||^2 <= E Z).
 Under H0 (E Z <= bound) the check flags only if mean > bound * (1 + (2 + 2 sqrt 2) sqrt(t/R) + 2t/R); with
 K checkpoints and t = log(2K/alpha), a union bound makes the false-alarm probability <= alpha.
+
+Where nothing is known of the quantity's law but that it is >= 0 (Setting.test = "nonnegative": SVRG's
+f(x~_s) - f* on a finite sum), Markov's inequality gives P(Z_r > C * bound) <= 1/C for each run, so under H0
+the number of runs above C * bound is at most Binomial(R, 1/C) in the tail; the check flags when at least q of
+the R runs are, q the smallest count with P(Binomial(R, 1/C) >= q) <= alpha/K. It has power where a wrong
+method stalls: every run then sits above C times a bound that keeps falling.
 """
 
 from __future__ import annotations
@@ -23,13 +29,24 @@ from ...methods import Method, Setting
 from ..config import Config
 from ..methods import prescribed
 from ..report import PropertyResult
-from ..run import allowance, run_replicates
+from ..run import allowance, measure, run_replicates
 from ..strategies import Instance, instances
 from ._common import Examples, bound_values, counterexample
 from ._search import Violation, search
 
 STEPS = 150
 CHECKPOINTS = 16
+MARKOV_C = 10.0  # the "nonnegative" test counts runs above MARKOV_C * bound
+
+
+def markov_count(replicates: int, checkpoints: int, alpha: float) -> int:
+    """The smallest q with P(Binomial(R, 1/C) >= q) <= alpha / K (R + 1: the test cannot flag)."""
+    from scipy.stats import binom
+
+    for q in range(replicates + 1):
+        if binom.sf(q - 1, replicates, 1 / MARKOV_C) <= alpha / checkpoints:
+            return q
+    return replicates + 1
 
 
 def margin(replicates: int, checkpoints: int, alpha: float) -> float:
@@ -40,31 +57,42 @@ def margin(replicates: int, checkpoints: int, alpha: float) -> float:
 
 def check(method: Method, optimizer: object, setting: Setting, config: Config) -> PropertyResult:
     bound = setting.bound
-    R = config.replicates
+    nonneg = setting.test == "nonnegative"
+    # Markov's test needs far fewer runs than the Gaussian one (and a run of SVRG is an expensive one)
+    R = max(16, config.replicates // 16) if nonneg else config.replicates
     c = margin(R, CHECKPOINTS, config.alpha)
+    q = markov_count(R, CHECKPOINTS, config.alpha)
     seen = Examples()
+    what = {"dist_sq": "||x_k - x*||^2", "gap": "f(x_k) - f*", "dist": "||x_k - x*||"}[bound.quantity]
 
     def body(inst: Instance) -> float:
         hp = prescribed(setting, inst.problem, inst.drawn)
-        vals = bound_values(bound, inst)
-        steps = min(STEPS, config.max_steps)
+        vals = bound_values(bound, inst, setting.constants)
+        steps = min(setting.horizon or STEPS, config.max_steps)
         seeds = np.random.SeedSequence(inst.seed).generate_state(R)
         x_star = inst.x_star
         sq = np.empty((R, steps + 1))
         for r, out in enumerate(run_replicates(method, optimizer, inst.problem, inst.x0, hp, steps, seeds)):
             if out.error:
                 raise Violation(counterexample(inst, hp, f"replicate {r}: {out.error}"))
-            sq[r] = np.sum((out.xs - x_star) ** 2, axis=1)
+            sq[r] = measure(bound.quantity, inst.problem, out.xs, x_star)
         mean = sq.mean(axis=0)
         ks = np.unique(np.geomspace(1, steps, CHECKPOINTS).astype(int))
         bnd = bound.evaluate(k=ks, **vals)
-        tol = allowance("dist_sq", inst.problem, inst.x0, x_star)
-        bad = np.nonzero(mean[ks] > bnd * (1 + c) + tol)[0]
+        tol = allowance(bound.quantity, inst.problem, inst.x0, x_star)
+        if nonneg:
+            above = np.sum(sq[:, ks] > MARKOV_C * bnd + tol, axis=0)
+            bad = np.nonzero(above >= q)[0]
+            why = (f"{{above}} of {R} runs have {what} above {MARKOV_C:g} x {bound.id} (Markov allows at most "
+                   f"{q - 1} under the bound at false-alarm probability <= {config.alpha:g})")
+        else:
+            bad = np.nonzero(mean[ks] > bnd * (1 + c) + tol)[0]
+            why = (f"mean of {what} over {R} runs exceeds {bound.id} beyond the test's slack (x{1 + c:.3f}, "
+                   f"false-alarm probability <= {config.alpha:g})")
         if bad.size:
             j = int(bad[0])
             raise Violation(counterexample(
-                inst, hp, (f"mean of ||x_k - x*||^2 over {R} runs exceeds {bound.id} beyond the test's slack "
-                           f"(x{1 + c:.3f}, false-alarm probability <= {config.alpha:g}) at k={ks[j]}"),
+                inst, hp, why.format(above=int(above[j])) + f" at k={ks[j]}" if nonneg else why + f" at k={ks[j]}",
                 step=int(ks[j]), observed=float(mean[ks[j]]), bound=float(bnd[j]),
                 observed_curve=[float(v) for v in mean],
                 bound_curve=[float(v) for v in bound.evaluate(k=np.arange(steps + 1), **vals)]))
@@ -80,4 +108,5 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
         "statistics", setting.name, "fail" if out.counterexample else "pass", out.examples, out.worst_ratio,
         out.counterexample.message if out.counterexample else f"mean over {R} runs within {bound.id}",
         bound.id, out.counterexample, time.perf_counter() - t0,
-        {"replicates": R, "checkpoints": CHECKPOINTS, "alpha": config.alpha, "slack": c, **seen.details()})
+        {"replicates": R, "checkpoints": CHECKPOINTS, "alpha": config.alpha, "test": setting.test,
+         **({"markov_c": MARKOV_C, "count": q} if nonneg else {"slack": c}), **seen.details()})

@@ -7,6 +7,7 @@
     noisy_quadratic(d, mu, L, sigma2, rng, n)        gradient noise of exactly known variance
     least_squares(n, d, rng, noise, interpolating)   finite sum, strongly convex
     least_squares_rank_deficient(n, d, rank, rng)    finite sum, convex with mu = 0
+    least_squares_spread(n, d, rng)                  finite sum, components in different directions (SVRG)
     logistic(n, d, lam, rng)                         L2-regularised logistic regression
     nesterov_worst_case(d, L, mu=0, active=None)     the lower-bound functions
     logistic_nonconvex, cauchy_regression,           nonconvex finite sums with exact L (or a proven bound),
@@ -16,7 +17,7 @@
 """
 
 from ._base import Problem, propagates_nonfinite
-from .least_squares import least_squares, least_squares_rank_deficient
+from .least_squares import least_squares, least_squares_rank_deficient, least_squares_spread
 from .logistic import logistic
 from .noisy import noisy_quadratic
 from .nonconvex import (
@@ -39,6 +40,7 @@ __all__ = [
     "gd_nonconvex_worst_case",
     "least_squares",
     "least_squares_rank_deficient",
+    "least_squares_spread",
     "logistic",
     "logistic_nonconvex",
     "logistic_nonconvex_data",

@@ -57,6 +57,32 @@ def least_squares(n: int, d: int, rng: np.random.Generator | int, *, noise: floa
                        "f*, sigma2_star from r* = A x* - b.")
 
 
+def least_squares_spread(n: int, d: int, rng: np.random.Generator | int, *, noise: float = 0.3,
+                         tilt: float = 0.3) -> Problem:
+    """A strongly convex least-squares sum whose components point in different directions, with L_max/mu
+    about 2d: row i is a unit vector near the (i mod d)-th axis of a random rotation (tilted by `tilt` times a
+    Gaussian), scaled by sqrt(s_i), s_i uniform in [0.5, 1]. The components' gradients then disagree away from
+    x* (the variance SVRG removes), while L_max stays close to L: a finite sum for variance-reduced methods.
+    n >= d; L, mu by eigvalsh as in least_squares."""
+    rng = as_generator(rng)
+    _check_sizes(n, d)
+    if n < d:
+        raise ValueError(f"n = {n} < d = {d} makes A^T A singular (mu = 0)")
+    rows = np.eye(d)[np.arange(n) % d] + tilt * rng.standard_normal((n, d))
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    A = (rows * np.sqrt(rng.uniform(0.5, 1.0, n))[:, None]) @ haar_rotation(d, rng).T
+    b = A @ rng.standard_normal(d) + noise * rng.standard_normal(n)
+    x_star = np.linalg.lstsq(A, b, rcond=None)[0]
+    x_star = x_star + np.linalg.lstsq(A, b - A @ x_star, rcond=None)[0]  # refinement
+    hess = A.T @ A / n
+    hess = (hess + hess.T) / 2
+    lam = np.linalg.eigvalsh(hess)
+    return _make(f"least_squares_spread[n={n}, d={d}, noise={noise:g}]", A, b, x_star, L=lam[-1], mu=lam[0],
+                 hessian=hess, exact_zero=False,
+                 notes="rows near the axes of a random rotation, ||a_i||^2 in [0.5, 1]; L, mu: eigvalsh(A^T A/n); "
+                       "L_max = max ||a_i||^2; x* by lstsq + refinement.")
+
+
 def least_squares_rank_deficient(n: int, d: int, rank: int, rng: np.random.Generator | int, *,
                                  noise: float | None = None, interpolating: bool = False,
                                  spectrum: tuple[float, float] = (0.1, 1.0)) -> Problem:
