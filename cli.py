@@ -136,11 +136,16 @@ DATA_SETS = ("breast_cancer", "digits", "wine")  # = implementations.problems.da
 @click.option("--data", type=click.Choice(DATA_SETS), default=None,
               help="On a real data set (extra ratecheck[data]): logistic regression, convex and nonconvex; "
                    "--n are then rows used, --eps targets relative to R^2 resp. ||grad f(0)||^2.")
+@click.option("--svrg", is_flag=True, help="The three-way map: GD, SGD and SVRG (work.gd, work.sgd, work.svrg).")
 def regime(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: str | None,
-           data: str | None) -> None:
+           data: str | None, svrg: bool) -> None:
     """The GD/SGD regime map: predicted crossover n*(eps) against measured winners in the (n, eps) plane."""
+    if data is not None and svrg:
+        raise click.UsageError("--svrg and --data do not combine: the three-way map is on noisy quadratics")
     if data is not None:
         return _regime_data(data, ns, epss, seed, report_dir)
+    if svrg:
+        return _regime3(ns, epss, seed, report_dir)
     from pathlib import Path
 
     from rich.console import Console
@@ -172,6 +177,39 @@ def regime(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: 
         regime_figure(points).savefig(out / "regime.png", dpi=90)
         (out / "regime.json").write_text(json.dumps(points, indent=1))
         console.print(f"figure: {out / 'regime.png'}")
+
+
+def _regime3(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: str | None) -> None:
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from .reports.regime3 import EPSS, METHODS, NS, P3, measure_regimes3, regime3_figure
+
+    ns, epss = ns or NS, epss or EPSS
+    if any(n < 2 for n in ns) or any(not 0 < e < 1 for e in epss):
+        raise click.BadParameter("need n >= 2 and 0 < eps < 1 (eps is relative to R^2 = 1)")
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("measuring GD, SGD and SVRG", total=len(ns) * len(epss))
+        points = measure_regimes3(ns, epss, seed, advance=lambda: bar.advance(task))
+    table = Table(title=f"GD vs SGD vs SVRG (kappa = {P3['L'] / P3['mu']:g}): component gradients to reach eps")
+    for col in ("eps", "n", *(f"{w.upper()} work" for w in METHODS), "predicted", "measured", "agree"):
+        table.add_column(col)
+    for p in points:  # the predicted works are in regime3.json
+        table.add_row(f"{p['eps']:g}", str(p["n"]), *(f"{p[f'{w}_work']:.3g}" for w in METHODS),
+                      p["predicted"], p["measured"], "yes" if p["agree"] else "NO")
+    console = Console()
+    console.print(table)
+    rate = sum(p["agree"] for p in points) / len(points)
+    console.print(f"agreement between theory and measurement: {rate:.0%} of {len(points)} points")
+    if report_dir is not None:
+        out = Path(report_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        regime3_figure(points).savefig(out / "regime3.png", dpi=90)
+        (out / "regime3.json").write_text(json.dumps(points, indent=1, default=float))
+        console.print(f"figure: {out / 'regime3.png'}")
 
 
 def _regime_data(name: str, ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: str | None) -> None:

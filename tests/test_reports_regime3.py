@@ -29,3 +29,17 @@ def test_each_method_wins_where_predicted_and_the_figure_draws():
     assert {"GD measured cheapest", "SGD measured cheapest", "SVRG measured cheapest"} <= set(labels)
     json.loads(json.dumps(points))  # plain data (inf as Infinity), as the CLI writes it
     assert all(np.isfinite(p[f"{p['measured']}_work"]) for p in points)
+
+
+def test_cli_regime_svrg_prints_the_three_way_table_and_writes_the_figure(tmp_path):
+    from click.testing import CliRunner
+    from ratecheck.cli import main
+
+    out = CliRunner().invoke(main, ["regime", "--svrg", "--n", "10", "--n", "1000", "--eps", "1e-4",
+                                    "--report", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert "SVRG work" in out.output and "agreement between theory and measurement: 100% of 2 points" in out.output
+    points = json.loads((tmp_path / "regime3.json").read_text())
+    assert [p["measured"] for p in points] == ["gd", "svrg"] and (tmp_path / "regime3.png").stat().st_size > 0
+    bad = CliRunner().invoke(main, ["regime", "--svrg", "--data", "wine"])
+    assert bad.exit_code == 2 and "--svrg and --data do not combine" in bad.output
