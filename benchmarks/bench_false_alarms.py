@@ -48,7 +48,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
                 print(f"{i + 1}/{a.seeds} seeds, {len(alarms)} false alarms, {time.perf_counter() - t0:.0f} s",
                       flush=True)
     total = time.perf_counter() - t0
-    print(f"\n{a.seeds} seeds x 4 reference optimizers (max_examples={a.max_examples}): "
+    from ratecheck.methods import names
+
+    print(f"\n{a.seeds} seeds x {len(names())} reference optimizers ({', '.join(names())}; "
+          f"max_examples={a.max_examples}): "
           f"{len(alarms)} false alarms in {total:.0f} s")
     print("time per property (summed over seeds):", {k: round(v, 1) for k, v in seconds.most_common()})
     return {"seeds": a.seeds, "false_alarms": len(alarms), "seconds": total}
