@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..implementations import CountedOracle, OracleCallError, oracles
-from ..implementations.oracles import Query
+from ..implementations.oracles import ComponentRows, Query
 from ..implementations.problems import Problem
 from ..methods import Method, get
 
@@ -63,7 +63,7 @@ def run_replicates(method: str | Method, optimizer: Any, problem: Problem, x0: n
     rngs = [np.random.default_rng(int(s)) for s in seeds]
     try:
         with np.errstate(all="ignore"):
-            outs = batched([o.grad_i for o in oracles], problem.n, x0s, hp["lr"], steps, rngs,
+            outs = batched(ComponentRows(oracles, problem), problem.n, x0s, hp["lr"], steps, rngs,
                            hp.get("batch_size", 1))
     except (KeyboardInterrupt, MemoryError, Unsupported):
         raise

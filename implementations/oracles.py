@@ -75,6 +75,7 @@ class CountedOracle:
         # Each callable bumps a nonlocal int (the cheapest counter a closure has); its cell is read here.
         self._full, self._component, self._batched, self._values = map(_counter, (grad, grad_i, batched, value))
         self._log: list[Query] = []
+        self._grad_i_plain = grad_i  # the unrecorded callable (ComponentRows batches only those)
         if record:
             grad, grad_i, batched, value = (_recorded(kind, fn, self._log) for kind, fn in (
                 ("grad", grad), ("grad_i", grad_i), ("grad_i_batched", batched), ("value", value)))
@@ -119,6 +120,35 @@ class CountedOracle:
 
     def __repr__(self) -> str:
         return f"CountedOracle(n={self.n}, d={self.d}, {self.counts()})"
+
+
+class ComponentRows(list):
+    """The grad_i callables of R counted oracles over one problem (one per replicate, in order), plus `answer`:
+    one query from each of several replicates evaluated by one grad_i_batched call instead of one call per
+    replicate (the grading sandbox serves a batch of replicates' queries this way), each counted on its own
+    replicate's oracle exactly as grad_i would count it."""
+
+    def __init__(self, oracles: list[CountedOracle], problem: Problem) -> None:
+        super().__init__(o.grad_i for o in oracles)
+        self._oracles, self._batched, self._n, self._d = oracles, problem.grad_i_batched, problem.n, problem.d
+        self._plain = all(o.grad_i is o._grad_i_plain for o in oracles)  # no query log to keep
+
+    def answer(self, rows: list[int], X: np.ndarray, IDX: np.ndarray) -> np.ndarray | None:
+        """G[j] = grad_i of replicate rows[j] at (X[j], IDX[j]); None when any query is malformed or any answer
+        not finite (ask those replicates' grad_i one by one then: each gets its own exact error)."""
+        if not (self._plain and X.dtype == _F64 and X.ndim == 2 and X.shape == (len(rows), self._d)
+                and IDX.ndim == 2 and IDX.shape[0] == len(rows) and IDX.shape[1] >= 1 and IDX.dtype.kind in "iu"
+                and np.isfinite(X).all() and 0 <= IDX.min() and IDX.max() < self._n
+                and all(0 <= r < len(self) for r in rows)):
+            return None
+        with np.errstate(all="ignore"):
+            G = self._batched(X, IDX.astype(np.intp, copy=False))
+        if not np.isfinite(G).all():
+            return None
+        b = IDX.shape[1]
+        for r in rows:
+            self._oracles[r]._component.cell_contents += b
+        return G
 
 
 # The fast paths keep the per-call overhead to a few hundred nanoseconds: identity checks on shape

@@ -146,7 +146,8 @@ def test_replicated_sgd_calls_batch_queries_and_match_one_by_one_calls():
         one_by_one = [run("sgd", fn, problem, np.ones(3), hp, 30, seed=s) for s in seeds]
     for a, b in zip(batched, one_by_one, strict=True):
         assert a.error is None and b.error is None
-        np.testing.assert_array_equal(a.xs, b.xs)
+        # the grader answers a batch with one vectorised grad_i_batched call: equal up to its rounding
+        np.testing.assert_allclose(a.xs, b.xs, rtol=1e-13, atol=1e-15)
         assert a.counts["component_gradients"] == b.counts["component_gradients"] == 60
 
 

@@ -313,3 +313,25 @@ def test_callables_expose_no_solution(make):
 def test_oracle_needs_a_problem():
     with pytest.raises(TypeError, match="CountedOracle needs a Problem"):
         CountedOracle(object())
+
+
+def test_component_rows_answer_a_batch_as_each_replicate_would_and_count_on_each():
+    from ratecheck.implementations.oracles import ComponentRows
+    from ratecheck.implementations.problems import least_squares
+
+    problem = least_squares(12, 3, 0)
+    oracles = [CountedOracle(problem) for _ in range(4)]
+    rows = ComponentRows(oracles, problem)
+    X = np.random.default_rng(1).standard_normal((3, 3))
+    IDX = np.array([[0, 5], [11, 11], [3, 4]])
+    G = rows.answer([0, 2, 3], X, IDX)
+    want = [oracles[0].grad_i(X[0], IDX[0]), oracles[2].grad_i(X[1], IDX[1]), oracles[3].grad_i(X[2], IDX[2])]
+    np.testing.assert_allclose(G, np.array(want), rtol=1e-13)
+    assert [o.component_gradients for o in oracles] == [4, 0, 4, 4]  # the batch's 2 + the direct call's 2
+    # anything malformed or non-finite is left to the replicates' own grad_i (None), which reports it
+    assert rows.answer([0], np.array([[np.nan, 0, 0]]), np.array([[0]])) is None
+    assert rows.answer([0], X[:1], np.array([[12]])) is None
+    assert rows.answer([0, 1], X[:1], np.array([[1]])) is None
+    assert [o.component_gradients for o in oracles] == [4, 0, 4, 4]
+    recorded = ComponentRows([CountedOracle(problem, record=True)], problem)
+    assert recorded.answer([0], X[:1], np.array([[1]])) is None  # a query log must see every query
