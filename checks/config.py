@@ -10,7 +10,9 @@ from dataclasses import dataclass, replace
 class Config:
     """max_examples: Hypothesis examples per property and setting; max_steps: iterations per run;
     replicates: independent SGD runs behind each statistical test; alpha: its false-alarm probability;
-    seed: None = derandomised (the same examples every time), an int = that Hypothesis seed."""
+    seed: None = derandomised (the same examples every time), an int = that Hypothesis seed.
+    statistics_examples: examples per statistical check (None: max(2, max_examples // 4)); each one is
+    `replicates` whole runs, so the thorough profile caps them rather than scaling them with max_examples."""
 
     profile: str = "fast"
     max_examples: int = 12
@@ -18,6 +20,7 @@ class Config:
     replicates: int = 256
     alpha: float = 1e-6
     seed: int | None = None
+    statistics_examples: int | None = None
 
     def with_(self, **changes: object) -> Config:
         return replace(self, **changes)
@@ -25,7 +28,7 @@ class Config:
 
 PROFILES = {
     "fast": Config(),
-    "thorough": Config(profile="thorough", max_examples=150, max_steps=1000, replicates=1024),
+    "thorough": Config(profile="thorough", max_examples=150, max_steps=1000, replicates=1024, statistics_examples=12),
 }
 
 

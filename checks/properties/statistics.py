@@ -102,7 +102,8 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
         return ratio
 
     t0 = time.perf_counter()
-    out = search(instances(setting), body, config.with_(max_examples=max(2, config.max_examples // 4)),
+    examples = config.statistics_examples or max(2, config.max_examples // 4)
+    out = search(instances(setting), body, config.with_(max_examples=examples),
                  explicit=setting.tight())
     return PropertyResult(
         "statistics", setting.name, "fail" if out.counterexample else "pass", out.examples, out.worst_ratio,
