@@ -184,7 +184,7 @@ def as_teaching_form(obj: object, method: str | Method, options: dict[str, Any] 
         return obj  # type: ignore[return-value]
     if not m.library:
         raise TargetError(f"{m.name} is not supported for {kind} targets: torch.optim and optax have no {m.summary} "
-                          f"(check a function in its teaching form, {m.signature.text(m.name)})")
+                          f"(check a function in its teaching form, {m.signature_data()['text']})")
     if bad := sorted(RESERVED & options.keys()):
         raise TargetError(f"--set cannot set {', '.join(bad)}: learning rate and momentum come from the theory")
     backend = _Torch if kind == "torch" else _Optax
