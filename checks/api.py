@@ -49,7 +49,8 @@ def check(optimizer: Callable[..., Any], method: str | Method, *, properties: It
           scheduler: str | None = None, **options: Any) -> Report:
     """Check `optimizer` (a function in the teaching form of `method`) against the theory.
 
-    method: a Method or its name (ratecheck.methods.names(): gd, heavy-ball, nesterov, sgd, ...).
+    method: a Method or its name (ratecheck.methods.names(): gd, heavy-ball, nesterov, sgd, ...), or a user's
+    own method from ratecheck.methods.multistep (checked against the bounds derived from its coefficients).
     properties/settings: subsets to run (default: all).
     options override the profile's Config fields (max_examples, max_steps, replicates, alpha, seed).
     jobs / scheduler: run the (property, setting) units in that many worker processes, or on the Dask
@@ -84,8 +85,18 @@ def new_report(method: Method, optimizer: Any, config: Config, target: str | Non
 def units(method: Method, optimizer: Any, config: Config, properties: Iterable[str] | None = None,
           settings: Iterable[str] | None = None) -> list[Unit]:
     """The plan as independent units of work (what `check` runs, serially or in parallel)."""
-    return [Unit(method.name, optimizer, prop, setting.name if setting else None, config)
+    key = _unit_key(method)
+    return [Unit(key, optimizer, prop, setting.name if setting else None, config)
             for prop, setting in plan(method, properties, settings)]
+
+
+def _unit_key(method: Method) -> str | Method:
+    """A registered method travels to a unit by its name; a user's own (methods.multistep) as the object itself
+    (it pickles by its arguments), also when its name collides with a built-in's."""
+    try:
+        return method.name if get(method.name) is method else method
+    except ValueError:
+        return method
 
 
 def run_one(method: Method, optimizer: Any, prop: str, setting: Setting | None, config: Config) -> PropertyResult:

@@ -24,9 +24,10 @@ from .report import PropertyResult
 
 @dataclass(frozen=True)
 class Unit:
-    """One (property, setting) run of one method on one optimizer."""
+    """One (property, setting) run of one method on one optimizer (a registered method by name, a user's
+    multistep Method as the object)."""
 
-    method: str
+    method: Any
     optimizer: Any
     prop: str
     setting: str | None

@@ -5,8 +5,8 @@
     >>> m.signature.text("heavy_ball"), [s.bound_id for s in m.settings], m.signature_data()["oracle"]
 
 Adding a method is adding its file here (a module not starting with "_" that defines METHOD) plus its tests:
-the registry finds every such module, in alphabetical order of the module names. Subpackages (e.g. a later
-`multistep`) are not methods and are skipped.
+the registry finds every such module, in alphabetical order of the module names. Subpackages and modules without
+METHOD are skipped: `multistep` (below) builds a user's own method, registered nowhere.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pkgutil
 from functools import cache
 
 from ._method import EXTRA, ORACLES, Instance, Method, Prediction, Setting, Signature
+from .multistep import Multistep, multistep  # rebinds the name `multistep` from the module to the builder
 
 
 @cache
@@ -60,5 +61,5 @@ def __getattr__(attr: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
 
 
-__all__ = ["EXTRA", "METHODS", "ORACLES", "Instance", "Method", "Prediction", "Setting", "Signature", "all_methods",
-           "get", "names"]
+__all__ = ["EXTRA", "METHODS", "ORACLES", "Instance", "Method", "Multistep", "Prediction", "Setting", "Signature",
+           "all_methods", "get", "multistep", "names"]
