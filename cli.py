@@ -274,12 +274,77 @@ def network(steps: int, hidden: int, lr: float, seed: int, report_dir: str | Non
         click.echo(f"figure: {out / 'network.png'}")
 
 
+def _load_spec(text: str, param_hint: str) -> methods.Multistep:
+    """The multistep spec named FILE.py:NAME (a module-level object built by ratecheck.methods.multistep)."""
+    from .methods.multistep import load
+
+    try:
+        return load(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=param_hint) from None
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--L", "L_", type=float, default=10.0, show_default=True, help="Smoothness constant.")
+@click.option("--mu", "mu_", type=float, default=1.0, show_default=True, help="Strong-convexity constant (< L).")
+@click.option("--pep-steps", type=click.IntRange(min=0, max=30), default=10, show_default=True,
+              help="PEPit worst cases for k = 1 .. this (0: none; needs the extra ratecheck[pep]).")
+@click.option("--json", "as_json", is_flag=True, help="Print the rates as JSON.")
+def rate(spec: str, L_: float, mu_: float, pep_steps: int, as_json: bool) -> None:
+    """Derive the rates of your own method, SPEC (path/to/file.py:NAME, built by ratecheck.methods.multistep):
+    the exact rate on quadratics, a certified rate on strongly convex functions (IQC LMI, verified), and
+    PEPit's exact k-step worst cases beside the certified bound. Exit 2 for bad input.
+
+    \b
+      ratecheck rate my_method.py:qhm --L 10 --mu 1
+    """
+    from .methods.multistep import check_constants, rates
+
+    try:
+        check_constants(L_, mu_)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    r = rates(_load_spec(spec, "SPEC"), L_, mu_, pep_steps)
+    if as_json:
+        click.echo(json.dumps(r.to_dict(), indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Console(width=max(Console().width, 110))
+    expr = f" = {r.quadratic_rate_expr}" if r.quadratic_rate_expr else " (numeric: no closed form found)"
+    where = f"lambda = {r.critical_lambda_expr}" if r.critical_lambda_expr else f"lambda = {r.critical_lambda:.6g}"
+    out.print(f"{r.method} at L = {r.L:g}, mu = {r.mu:g}", markup=False)
+    out.print(f"  quadratics:       rate {r.quadratic_rate:.6g}{expr}, attained at {where}", markup=False)
+    if r.strongly_convex_rate is None:
+        out.print("  strongly convex:  no certificate (the IQC LMI has no verified solution below rho = 1)")
+    else:
+        out.print(f"  strongly convex:  ||x_k - x*|| <= {r.strongly_convex_constant:.4g} * "
+                  f"{r.strongly_convex_rate:.6g}^k ||x_0 - x*||  (IQC certificate, verified)", markup=False)
+    table = Table(title="squared distance ratio ||x_k - x*||^2 / ||x_0 - x*||^2")
+    for col in ("k", "quadratic envelope^2", "PEPit worst case", "certified bound^2", "within"):
+        table.add_column(col, justify="right")
+    for k, worst in r.pep_worst_case:
+        env = r.quadratic_envelope[k][1] ** 2
+        if r.strongly_convex_rate is None:
+            cert, ok = "-", "-"
+        else:
+            bound = (r.strongly_convex_constant * r.strongly_convex_rate**k) ** 2
+            cert, ok = f"{bound:.6g}", "yes" if worst <= bound * (1 + 1e-6) else "NO"
+        table.add_row(str(k), f"{env:.6g}", f"{worst:.6g}", cert, ok)
+    if r.pep_worst_case:
+        out.print(table)
+
+
 CHECK_METHODS = methods.names()  # the registry's (ratecheck.methods imports no SciPy/Hypothesis: --help stays fast)
 
 
 @main.command()
 @click.argument("target")
-@click.option("--method", required=True, type=click.Choice(CHECK_METHODS), help="The theory to check against.")
+@click.option("--method", required=True, metavar="NAME|SPEC.py:NAME",
+              help=f"The theory to check against: one of {', '.join(CHECK_METHODS)}, or your own multistep spec "
+                   "(path/to/file.py:NAME, checked against the bounds derived from its coefficients).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Extra constructor argument for a torch/optax target (repeatable), e.g. --set nesterov=true.")
 @click.option("--property", "properties", multiple=True, help="Only this property (repeatable; default: all).")
@@ -317,14 +382,22 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
         options = parse_options(sets)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from None
+    theory: str | methods.Method = method
+    if ":" in method:  # a user's spec: its bounds are derived, not registered
+        theory = _load_spec(method, "--method")
+        if jobs > 1 or scheduler is not None:
+            raise click.UsageError("--jobs/--scheduler with a multistep spec is not supported yet; use --jobs 1")
+    elif method not in CHECK_METHODS:
+        raise click.BadParameter(f"unknown method {method!r}; expected one of {', '.join(CHECK_METHODS)} or "
+                                 "path/to/file.py:NAME (a multistep spec)", param_hint="--method")
     try:
-        optimizer = as_teaching_form(load_target(target), method, options)
+        optimizer = as_teaching_form(load_target(target), theory, options)
     except TargetError as exc:
         raise click.BadParameter(str(exc), param_hint="TARGET") from None
     if jobs > 1 or scheduler is not None:  # workers load the target themselves (a file's module lives here only)
         optimizer = Target(target, method, options)
     try:
-        steps = plan(method, properties or None, settings or None)
+        steps = plan(theory, properties or None, settings or None)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     overrides = {"seed": seed} if max_examples is None else {"seed": seed, "max_examples": max_examples}
@@ -339,7 +412,7 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
                        completed=started[0] if jobs > 1 or scheduler is not None else started[0] - 1)
 
         try:
-            report = run_check(optimizer, method, properties=properties or None, settings=settings or None,
+            report = run_check(optimizer, theory, properties=properties or None, settings=settings or None,
                                profile_name=profile_name, target=target, progress=progress, jobs=jobs,
                                scheduler=scheduler, **overrides)
         except ValueError as exc:  # e.g. no dask.distributed for --scheduler

@@ -285,4 +285,96 @@ def multistep(name: str, hyperparameters: Mapping[str, Expression], x: Sequence[
                      spec=spec)
 
 
-__all__ = ["DerivedSetting", "Multistep", "Spec", "multistep", "validate"]
+# ---- `ratecheck rate`: everything derived for one (L, mu) --------------------------------------------------------
+@dataclass
+class Rates:
+    """What `ratecheck rate` prints: the rates of a multistep method at one (L, mu), about its output sequence."""
+
+    method: str
+    L: float
+    mu: float
+    quadratic_rate: float
+    quadratic_rate_expr: str | None
+    critical_lambda: float
+    critical_lambda_expr: str | None
+    quadratic_envelope: list[tuple[int, float]]  # (k, E_k): ||o_k - x*|| <= E_k R on quadratics
+    strongly_convex_rate: float | None
+    strongly_convex_constant: float | None
+    certificate: dict[str, Any] | None
+    pep_worst_case: list[tuple[int, float]]  # (k, worst ||o_k - x*||^2 / R^2), PEPit
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: ([list(p) for p in v] if isinstance(v, list) else v) for k, v in self.__dict__.items()}
+
+
+def check_constants(L_: float, mu_: float) -> None:
+    if not (np.isfinite(L_) and np.isfinite(mu_)) or L_ <= 0 or mu_ <= 0:
+        raise ValueError(f"L and mu must be positive numbers, got L={L_}, mu={mu_}")
+    if mu_ >= L_:
+        raise ValueError(f"need mu < L, got mu={mu_} >= L={L_}")
+
+
+def rates(method: Multistep, L_: float = 10.0, mu_: float = 1.0, pep_steps: int = 10) -> Rates:
+    """The quadratic rate (closed form where found), the every-k envelope, the certified strongly convex rate and
+    constant (or None), and PEPit's exact worst cases for k = 1 .. pep_steps (0: none; needs ratecheck[pep])."""
+    from ..theory.iqc import certify
+    from ..theory.multistep import envelope, numeric_at, quadratic_rate
+
+    if not isinstance(method, Multistep) or method.spec is None:
+        raise ValueError(f"{method!r} is not a multistep spec (build one with ratecheck.methods.multistep)")
+    check_constants(L_, mu_)
+    co = method.spec.coefficients()
+    num = numeric_at(co, float(L_), float(mu_))
+    q = quadratic_rate(co, float(L_), float(mu_))
+    env = envelope(num, float(L_), float(mu_), max(pep_steps, 1), which=num.output)
+    cert = certify(num, L_, mu_, sequences=(num.output,))
+    pep: list[tuple[int, float]] = []
+    if pep_steps:
+        from ..theory.pep.multistep import worst_cases
+
+        pep = worst_cases(num, float(L_), float(mu_), range(1, pep_steps + 1))
+    return Rates(method.name, float(L_), float(mu_), q.rate, None if q.expr is None else sp.sstr(q.expr),
+                 q.critical_lambda, None if q.critical_lambda_expr is None else sp.sstr(q.critical_lambda_expr),
+                 [(k_, float(e)) for k_, e in enumerate(env)],
+                 None if cert is None else cert.rho, None if cert is None else cert.constant,
+                 None if cert is None else {"P": [list(r) for r in cert.P], "multipliers": list(cert.multipliers),
+                                            "min_eig_P": cert.min_eig_P, "max_eig_lmi": cert.max_eig_F}, pep)
+
+
+
+def load(text: str) -> Multistep:
+    """The spec named "path/to/file.py:NAME" (a module-level object built by `multistep`); ValueError otherwise."""
+    import hashlib
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    where, sep, attr = text.rpartition(":")
+    if not sep or not where.endswith(".py") or not attr:
+        raise ValueError(f"{text!r} must be path/to/file.py:NAME, NAME a multistep spec in that file")
+    path = Path(where)
+    if not path.is_file():
+        raise ValueError(f"file not found: {where}")
+    path = path.resolve()
+    name = f"_ratecheck_spec_{hashlib.sha1(str(path).encode()).hexdigest()[:12]}_{path.stem}"
+    module = sys.modules.get(name)
+    if module is None:
+        loader = importlib.util.spec_from_file_location(name, path)
+        if loader is None or loader.loader is None:
+            raise ValueError(f"cannot load {where} as a Python module")
+        module = importlib.util.module_from_spec(loader)
+        try:
+            loader.loader.exec_module(module)
+        except Exception as exc:  # a ValueError from multistep(...) in the file, or any bug in it
+            raise ValueError(f"loading {where} raised {type(exc).__name__}: {exc}") from None
+        sys.modules[name] = module
+    obj = getattr(module, attr, None)
+    if not isinstance(obj, Multistep):
+        specs = [n for n, v in vars(module).items() if isinstance(v, Multistep)]
+        what = "nothing" if obj is None else f"a {type(obj).__name__}"
+        raise ValueError(f"{text} holds {what}, not a multistep spec; specs in {path.name}: "
+                         f"{', '.join(specs) or 'none'}")
+    return obj
+
+
+__all__ = ["DerivedSetting", "Multistep", "Rates", "Spec", "load", "multistep", "rates", "validate"]
