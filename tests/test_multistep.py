@@ -1,0 +1,198 @@
+"""methods.multistep: a user's own method, its derived rates against the catalogue's, PEPit and bad input."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from ratecheck.methods import multistep
+from ratecheck.methods.multistep import rates
+from ratecheck.theory import SYMBOLS as SYM
+from ratecheck.theory import get
+from ratecheck.theory.iqc import certify, verify
+from ratecheck.theory.multistep import envelope, numeric_at, quadratic_rate
+
+MOMENTUM = "(sqrt(L/mu) - 1)/(sqrt(L/mu) + 1)"
+RHO_TM = "(1 - sqrt(mu/L))"
+
+
+def gd_spec(h: float):
+    return multistep(f"gd-{h}", {"lr": f"{h}/L"}, x=[1], y=[1], step="lr")
+
+
+def heavy_ball_spec():
+    hb = get("heavy_ball.quadratic")
+    return multistep("polyak", dict(hb.hyperparameters), x=["1 + momentum", "-momentum"], y=[1, 0], step="lr")
+
+
+def nesterov_spec():
+    return multistep("nesterov-constant", {"lr": "1/L", "momentum": MOMENTUM},
+                     x=["1 + momentum", "-momentum"], y=["1 + momentum", "-momentum"], step="lr")
+
+
+def tm_spec():
+    tm = get("triple_momentum.iterates")
+    return multistep("tm", dict(tm.hyperparameters), x=["1 + beta", "-beta"], y=["1 + gamma", "-gamma"],
+                     step="alpha", output=[f"1 + {RHO_TM}**2/(1 - {RHO_TM}**2)", f"-{RHO_TM}**2/(1 - {RHO_TM}**2)"])
+
+
+def quad(spec, L: float, mu: float):
+    return quadratic_rate(spec.spec.coefficients(), L, mu)
+
+
+def cert(spec, L: float, mu: float):
+    return certify(numeric_at(spec.spec.coefficients(), L, mu), L, mu)
+
+
+# ---- the catalogue's rates, reproduced from the coefficients ----------------------------------------------------
+@pytest.mark.parametrize("h", [0.5, 1.0, 1.7])
+def test_gd_any_step_quadratic_rate_is_gd_quadratic(h: float) -> None:
+    L, mu = 10.0, 1.0
+    want = float(get("gd.quadratic").evaluate(k=1, R=1.0, L=L, mu=mu, eta=h / L))
+    got = quad(gd_spec(h), L, mu)
+    assert got.rate == pytest.approx(want, rel=1e-9)
+    assert got.expr is not None and float(got.expr.subs({SYM["L"]: L, SYM["mu"]: mu})) == pytest.approx(want)
+
+
+def test_gd_certified_rate_is_gd_strongly_convex() -> None:
+    L, mu = 10.0, 1.0
+    want = float(get("gd.strongly_convex").evaluate_derived("rate", L=L, mu=mu))
+    c = cert(gd_spec(1.0), L, mu)
+    assert c is not None and want <= c.rho <= want + 0.05 * (1 - want)
+
+
+@pytest.mark.parametrize("L", [10.0, 100.0])
+def test_heavy_ball_quadratic_rate_and_envelope(L: float) -> None:
+    mu, spec, bound = 1.0, heavy_ball_spec(), get("heavy_ball.quadratic")
+    q = quad(spec, L, mu)
+    assert q.rate == pytest.approx(float(bound.evaluate_derived("spectral_radius", L=L, mu=mu)), rel=1e-9)
+    assert q.expr is not None
+    ks = np.arange(0, 60)
+    E = envelope(numeric_at(spec.spec.coefficients(), L, mu), L, mu, 59)
+    closed = bound.evaluate(k=ks, L=L, mu=mu, R=1.0)  # tight at the L-eigenvector: E_k is the same curve
+    # E_k is an upper estimate (grid + first-order allowance): never below, close for small k where it matters
+    assert np.all(E >= closed * (1 - 1e-9)) and np.all(E[:6] <= closed[:6] * 1.01)
+
+
+def test_heavy_ball_polyak_has_no_certificate_at_the_counterexample() -> None:
+    (ce,) = get("heavy_ball.quadratic").counterexamples
+    L, mu = float(ce["L"]), float(ce["mu"])
+    spec = heavy_ball_spec()
+    assert quad(spec, L, mu).rate == pytest.approx((np.sqrt(L / mu) - 1) / (np.sqrt(L / mu) + 1), rel=1e-9)
+    assert cert(spec, L, mu) is None
+    assert "strongly_convex" not in spec.setting_names  # so `check` does not claim one
+
+
+def test_nesterov_constant_momentum_rates() -> None:
+    L, mu, spec = 10.0, 1.0, nesterov_spec()
+    rho = float(get("nesterov.strongly_convex").evaluate_derived("rate", L=L, mu=mu))  # on f - f*, per step
+    assert quad(spec, L, mu).rate == pytest.approx(rho, rel=1e-9)  # the double root at lambda = mu
+    c = cert(spec, L, mu)
+    # distances: at least the quadratic rate, at most sqrt(rho) (the gap bound with f - f* >= mu/2 ||x - x*||^2)
+    assert c is not None and rho <= c.rho <= np.sqrt(rho)
+
+
+def test_triple_momentum_rates() -> None:
+    L, mu, spec = 10.0, 1.0, tm_spec()
+    rho = float(get("triple_momentum.iterates").evaluate_derived("rate", L=L, mu=mu))
+    assert quad(spec, L, mu).rate == pytest.approx(rho, rel=1e-9)
+    c = cert(spec, L, mu)
+    assert c is not None and rho <= c.rho <= rho + 0.05 * (1 - rho)
+    assert "strongly_convex" in spec.setting_names
+
+
+@pytest.mark.parametrize("make", [lambda: gd_spec(1.0), nesterov_spec, tm_spec], ids=["gd", "nesterov", "tm"])
+def test_certified_bound_is_above_pepit_at_every_k(make) -> None:
+    pytest.importorskip("PEPit")
+    r = rates(make(), 10.0, 1.0, pep_steps=4)
+    assert r.strongly_convex_rate is not None and len(r.pep_worst_case) == 4
+    for k, worst in r.pep_worst_case:
+        assert worst <= (r.strongly_convex_constant * r.strongly_convex_rate**k) ** 2
+        # quadratics are in the class: PEPit's worst case is at least the quadratic envelope (its allowance aside)
+        assert worst >= r.quadratic_envelope[k][1] ** 2 * (1 - 2e-2) - 1e-9
+
+
+def test_a_tampered_certificate_fails_verification() -> None:
+    spec = nesterov_spec()
+    num = numeric_at(spec.spec.coefficients(), 10.0, 1.0)
+    c = certify(num, 10.0, 1.0)
+    assert c is not None and c.max_eig_F < 0 < c.min_eig_P
+    P, lam = np.array(c.P), np.array(c.multipliers)
+    scaled = type(num)(num.x, num.y, num.step * 10.0, num.output)  # certify solves for f/L
+    assert verify(scaled, 1.0, 0.1, c.rho, P, lam)[1] < 0
+    assert verify(scaled, 1.0, 0.1, 0.9 * quad(spec, 10.0, 1.0).rate, P, lam)[1] > 0  # below the true rate
+
+
+# ---- the Method: teaching form, conformance, pickling -----------------------------------------------------------
+def test_reference_is_the_update_rule_and_the_signature_lists_the_hyperparameters() -> None:
+    spec = heavy_ball_spec()
+    assert spec.signature.text("polyak") == "polyak(grad, x0, lr, momentum, steps)"
+    from ratecheck.implementations import heavy_ball
+
+    A = np.diag([1.0, 4.0, 9.0])
+    x0 = np.array([1.0, -2.0, 0.5])
+    got = spec.reference(lambda x: A @ x, x0, 0.1, 0.5, 12)
+    assert got.shape == (13, 3) and np.allclose(got, heavy_ball(lambda x: A @ x, x0, 0.1, 0.5, 12))
+
+
+def test_a_wrong_implementation_fails_conformance_against_a_user_spec() -> None:
+    from ratecheck.checks.api import check
+
+    spec = heavy_ball_spec()
+
+    def lookahead(grad, x0, lr, momentum, steps):  # the gradient at x_k + momentum (x_k - x_{k-1}): Nesterov's
+        xs, prev = [np.asarray(x0, float)], np.asarray(x0, float)
+        for _ in range(steps):
+            x = xs[-1]
+            xs.append(x + momentum * (x - prev) - lr * grad(x + momentum * (x - prev)))
+            prev = x
+        return np.array(xs)
+
+    bad = check(lookahead, spec, properties=["conformance"], max_examples=3)
+    good = check(spec.reference, spec, properties=["conformance", "discipline"], max_examples=3)
+    assert not bad.passed and "queried" in bad.results[0].message
+    assert good.passed
+
+
+def test_reference_passes_the_derived_quadratic_bound_and_a_slow_one_fails() -> None:
+    from ratecheck.checks.api import check
+
+    spec = nesterov_spec()
+
+    def slow(grad, x0, lr, momentum, steps):  # half the step: still converges, but slower than derived
+        return spec.reference(grad, x0, lr / 2, momentum, steps)
+
+    assert check(spec.reference, spec, properties=["bound"], settings=["quadratic"], max_examples=3).passed
+    assert not check(slow, spec, properties=["bound"], settings=["quadratic"], max_examples=3).passed
+
+
+def test_a_spec_pickles_by_its_arguments() -> None:
+    spec = tm_spec()
+    again = pickle.loads(pickle.dumps(spec))
+    assert again.name == spec.name and again.setting_names == spec.setting_names
+    assert again.spec.coefficients() == spec.spec.coefficients()
+
+
+# ---- bad input -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"x": [1, "-momentum"], "y": [1, 0]}, "x coefficients sum to"),
+    ({"x": ["1 + momentum", "-momentum"], "y": [1, 1]}, "y coefficients sum to"),
+    ({"x": ["1 + momentum", "-momentum"], "y": [1]}, "same length"),
+    ({"x": ["1 + momentum", "-momentum + c"], "y": [1, 0]}, "uses c"),
+    ({"x": ["1 + momentum", "-momentum"], "y": [1, 0], "step": "1/L"}, "directly"),
+    ({"x": ["__import__('os').getcwd()", 0], "y": [1, 0]}, "not a mathematical expression"),
+    ({"x": ["1 +", 0], "y": [1, 0]}, "does not parse"),
+    ({"x": [], "y": []}, "non-empty list"),
+])
+def test_bad_input_is_a_one_line_value_error(kwargs: dict, message: str) -> None:
+    args = {"name": "bad", "hyperparameters": {"lr": "1/L", "momentum": "1/2"}, "step": "lr", **kwargs}
+    with pytest.raises(ValueError, match=message) as exc:
+        multistep(**args)
+    assert "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize("hp", [{"L": "1"}, {"x0": "1"}, {"lr": "1/L + eta"}])
+def test_bad_hyperparameters(hp: dict) -> None:
+    with pytest.raises(ValueError):
+        multistep("bad", hp, x=[1], y=[1], step=1)
