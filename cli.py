@@ -388,8 +388,8 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
         if jobs > 1 or scheduler is not None:
             raise click.UsageError("--jobs/--scheduler with a multistep spec is not supported yet; use --jobs 1")
     elif method not in CHECK_METHODS:
-        raise click.BadParameter(f"unknown method {method!r}; expected one of {', '.join(CHECK_METHODS)} or "
-                                 "path/to/file.py:NAME (a multistep spec)", param_hint="--method")
+        raise click.BadParameter(f"{method!r} is not one of {', '.join(CHECK_METHODS)}, nor path/to/file.py:NAME "
+                                 "(a multistep spec)", param_hint="--method")
     try:
         optimizer = as_teaching_form(load_target(target), theory, options)
     except TargetError as exc:
