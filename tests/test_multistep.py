@@ -196,3 +196,10 @@ def test_bad_input_is_a_one_line_value_error(kwargs: dict, message: str) -> None
 def test_bad_hyperparameters(hp: dict) -> None:
     with pytest.raises(ValueError):
         multistep("bad", hp, x=[1], y=[1], step=1)
+
+
+def test_the_pytest_helper_takes_a_spec() -> None:
+    from ratecheck.checks.testing import assert_respects_theory
+
+    spec = heavy_ball_spec()
+    assert assert_respects_theory(spec.reference, spec, properties=["conformance"], max_examples=3).passed
