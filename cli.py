@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -146,7 +147,6 @@ def regime(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: 
         return _regime_data(data, ns, epss, seed, report_dir)
     if svrg:
         return _regime3(ns, epss, seed, report_dir)
-    from pathlib import Path
 
     from rich.console import Console
     from rich.progress import Progress
@@ -167,20 +167,10 @@ def regime(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: 
     for p in points:
         table.add_row(f"{p['eps']:g}", str(p["n"]), f"{p['n_star']:.0f}", f"{p['gd_work']:.0f}",
                       f"{p['sgd_work']:.0f}", p["predicted"], p["measured"], "yes" if p["agree"] else "NO")
-    console = Console()
-    console.print(table)
-    rate = sum(p["agree"] for p in points) / len(points)
-    console.print(f"agreement between theory and measurement: {rate:.0%} of {len(points)} points")
-    if report_dir is not None:
-        out = Path(report_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        regime_figure(points).savefig(out / "regime.png", dpi=90)
-        (out / "regime.json").write_text(json.dumps(points, indent=1))
-        console.print(f"figure: {out / 'regime.png'}")
+    _agreement(table, points, report_dir, "regime", regime_figure)
 
 
 def _regime3(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: str | None) -> None:
-    from pathlib import Path
 
     from rich.console import Console
     from rich.progress import Progress
@@ -200,6 +190,16 @@ def _regime3(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir
     for p in points:  # the predicted works are in regime3.json
         table.add_row(f"{p['eps']:g}", str(p["n"]), *(f"{p[f'{w}_work']:.3g}" for w in METHODS),
                       p["predicted"], p["measured"], "yes" if p["agree"] else "NO")
+    _agreement(table, points, report_dir, "regime3", regime3_figure)
+
+
+def _agreement(table: Any, points: list[dict[str, Any]], report_dir: str | None, stem: str,
+               figure: Any) -> None:
+    """Print a regime table and the agreement rate; with --report, write STEM.png and STEM.json."""
+    from pathlib import Path
+
+    from rich.console import Console
+
     console = Console()
     console.print(table)
     rate = sum(p["agree"] for p in points) / len(points)
@@ -207,9 +207,9 @@ def _regime3(ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir
     if report_dir is not None:
         out = Path(report_dir)
         out.mkdir(parents=True, exist_ok=True)
-        regime3_figure(points).savefig(out / "regime3.png", dpi=90)
-        (out / "regime3.json").write_text(json.dumps(points, indent=1, default=float))
-        console.print(f"figure: {out / 'regime3.png'}")
+        figure(points).savefig(out / f"{stem}.png", dpi=90)
+        (out / f"{stem}.json").write_text(json.dumps(points, indent=1, default=float))
+        console.print(f"figure: {out / f'{stem}.png'}")
 
 
 def _regime_data(name: str, ns: tuple[int, ...], epss: tuple[float, ...], seed: int, report_dir: str | None) -> None:
