@@ -29,16 +29,27 @@ def _inner(hp: Mapping[str, Any]) -> int | None:
     return None if m is None else int(m)
 
 
+def _wrong_length(inner: int, hp: Mapping[str, Any], epochs: int = 1) -> str | None:
+    """What `inner` inner steps over `epochs` epochs should have been, or None when they are right: exactly m per
+    epoch for option I, fewer than m for option II (it stops at the drawn t < m); anything when m is not given."""
+    m = _inner(hp)
+    if m is None:
+        return None
+    if hp.get("snapshot", "last") == "last":
+        return None if inner == m * epochs else f"exactly m = {m} per epoch"
+    return None if inner <= (m - 1) * epochs else f"fewer than m = {m} per epoch (option II stops at t < m)"
+
+
 def epochs(log: Sequence[Any], hp: Mapping[str, Any], steps: int) -> tuple[list[list[Any]], Any]:
     """Epoch s: its full gradient, then its pairs of component gradients (same index, one at the inner iterate,
     one at the snapshot); option I runs exactly m pairs, option II at most m - 1 (it stops at the drawn t)."""
     queries = [q for q in log if q.kind in ("grad", "grad_i")]
     starts = [j for j, q in enumerate(queries) if q.kind == "grad"]
-    if len(starts) != steps or (queries and queries[0].kind != "grad"):
+    if len(starts) != steps:
         return [], (-1, f"expected one full gradient at the start of each of the {steps} epochs, the log has "
-                        f"{len(starts)}" + (" and begins with a component gradient" if queries and starts
-                                           and starts[0] else ""))
-    m, last = _inner(hp), hp.get("snapshot", "last") == "last"
+                        f"{len(starts)}")
+    if starts and starts[0]:
+        return [], (-1, "the log begins with a component gradient; each epoch starts with the full gradient")
     out: list[list[Any]] = []
     for s, (a, b) in enumerate(zip(starts, [*starts[1:], len(queries)], strict=True)):
         epoch = queries[a:b]
@@ -51,8 +62,7 @@ def epochs(log: Sequence[Any], hp: Mapping[str, Any], steps: int) -> tuple[list[
             if pairs[t].idx[0] != pairs[t + 1].idx[0]:
                 return out, (s, f"epoch {s}, inner step {t // 2}: the two component gradients use indices "
                                 f"{pairs[t].idx[0]} and {pairs[t + 1].idx[0]}; SVRG's correction needs the same i")
-        if m is not None and (len(pairs) // 2 != m if last else len(pairs) // 2 >= m):
-            want = f"exactly m = {m}" if last else f"fewer than m = {m} (option II stops at t < m)"
+        if want := _wrong_length(len(pairs) // 2, hp):
             return out, (s, f"epoch {s}: {len(pairs) // 2} inner steps, expected {want}")
     return out, None
 
@@ -79,13 +89,14 @@ def update(k: int, xs: np.ndarray, steps: Sequence[Sequence[Any]], hp: Mapping[s
 
 
 def budget(c: Mapping[str, float], hp: Mapping[str, Any], steps: int) -> str | None:
-    m, last = _inner(hp), hp.get("snapshot", "last") == "last"
     comps = c["component_gradients"]
     if c["full_gradients"] != steps:
         return f"SVRG computed {c['full_gradients']} full gradients in {steps} epochs; expected one per epoch"
-    if m is not None and (comps != 2 * m * steps if last else comps > 2 * (m - 1) * steps or comps % 2):
-        want = f"exactly 2m per epoch, {2 * m * steps}" if last else f"an even number <= {2 * (m - 1) * steps}"
-        return f"SVRG used {comps} component gradients in {steps} epochs with m = {m}; expected {want}"
+    if comps % 2:
+        return f"SVRG used {comps} component gradients in {steps} epochs; expected two per inner step"
+    if want := _wrong_length(int(comps) // 2, hp, steps):
+        return (f"SVRG made {int(comps) // 2} inner steps (2 component gradients each) in {steps} epochs; "
+                f"expected {want}")
     return None
 
 

@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from ...methods import Method, Setting
+from ...theory import QUANTITIES
 from ..config import Config
 from ..methods import prescribed
 from ..report import PropertyResult
@@ -60,10 +61,27 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
     nonneg = setting.test == "nonnegative"
     # Markov's test needs far fewer runs than the Gaussian one (and a run of SVRG is an expensive one)
     R = max(16, config.replicates // 16) if nonneg else config.replicates
-    c = margin(R, CHECKPOINTS, config.alpha)
-    q = markov_count(R, CHECKPOINTS, config.alpha)
+    c, q = margin(R, CHECKPOINTS, config.alpha), markov_count(R, CHECKPOINTS, config.alpha)
     seen = Examples()
-    what = {"dist_sq": "||x_k - x*||^2", "gap": "f(x_k) - f*", "dist": "||x_k - x*||"}[bound.quantity]
+    what = QUANTITIES[bound.quantity]
+
+    def exceeded(sq: np.ndarray, mean: np.ndarray, bnd: np.ndarray, ks: np.ndarray, tol: float,
+                 ) -> tuple[int, str] | None:
+        """The first checkpoint the test flags, with what it saw; None when none is."""
+        if nonneg:
+            above = np.sum(sq[:, ks] > MARKOV_C * bnd + tol, axis=0)
+            bad = np.nonzero(above >= q)[0]
+            if not bad.size:
+                return None
+            j = int(bad[0])
+            return j, (f"{above[j]} of {R} runs have {what} above {MARKOV_C:g} x {bound.id} (Markov allows at "
+                       f"most {q - 1} under the bound at false-alarm probability <= {config.alpha:g}) at k={ks[j]}")
+        bad = np.nonzero(mean[ks] > bnd * (1 + c) + tol)[0]
+        if not bad.size:
+            return None
+        j = int(bad[0])
+        return j, (f"mean of {what} over {R} runs exceeds {bound.id} beyond the test's slack (x{1 + c:.3f}, "
+                   f"false-alarm probability <= {config.alpha:g}) at k={ks[j]}")
 
     def body(inst: Instance) -> float:
         hp = prescribed(setting, inst.problem, inst.drawn)
@@ -79,21 +97,11 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
         mean = sq.mean(axis=0)
         ks = np.unique(np.geomspace(1, steps, CHECKPOINTS).astype(int))
         bnd = bound.evaluate(k=ks, **vals)
-        tol = allowance(bound.quantity, inst.problem, inst.x0, x_star)
-        if nonneg:
-            above = np.sum(sq[:, ks] > MARKOV_C * bnd + tol, axis=0)
-            bad = np.nonzero(above >= q)[0]
-            why = (f"{{above}} of {R} runs have {what} above {MARKOV_C:g} x {bound.id} (Markov allows at most "
-                   f"{q - 1} under the bound at false-alarm probability <= {config.alpha:g})")
-        else:
-            bad = np.nonzero(mean[ks] > bnd * (1 + c) + tol)[0]
-            why = (f"mean of {what} over {R} runs exceeds {bound.id} beyond the test's slack (x{1 + c:.3f}, "
-                   f"false-alarm probability <= {config.alpha:g})")
-        if bad.size:
-            j = int(bad[0])
+        flagged = exceeded(sq, mean, bnd, ks, allowance(bound.quantity, inst.problem, inst.x0, x_star))
+        if flagged is not None:
+            j, message = flagged
             raise Violation(counterexample(
-                inst, hp, why.format(above=int(above[j])) + f" at k={ks[j]}" if nonneg else why + f" at k={ks[j]}",
-                step=int(ks[j]), observed=float(mean[ks[j]]), bound=float(bnd[j]),
+                inst, hp, message, step=int(ks[j]), observed=float(mean[ks[j]]), bound=float(bnd[j]),
                 observed_curve=[float(v) for v in mean],
                 bound_curve=[float(v) for v in bound.evaluate(k=np.arange(steps + 1), **vals)]))
         ratio = float(np.max(mean[ks] / bnd))
