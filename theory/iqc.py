@@ -38,12 +38,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from .multistep import Numeric
+from .multistep import GRID, Numeric
 
 MARGIN = 1e-6
 BISECTION_TOL = 1e-6
 RATE_MARGIN = 0.01  # of 1 - rho: see _certify
 DPS = 50
+SOLVER_OPTIONS = {"tol_feas": 1e-10, "tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10}
 
 
 @dataclass(frozen=True)
@@ -65,37 +66,84 @@ def _blocks(num: Numeric, L_: float, mu_: float) -> tuple[np.ndarray, ...]:
     return tuple(m.astype(float) for m in _blocks_obj(num, L_, mu_))
 
 
+@lru_cache(maxsize=8)
+def _template(N: int) -> tuple[object, ...]:
+    """The LMI for a state of size N (n + 1 with the filter), compiled once per process: P enters F linearly,
+    F = sum_{a <= b} P_ab Q_ab + (lambda_1 + lambda_2) S_1 + lambda_2 Z_2 with Q_ab = W^T B_ab W - rho^2 E^T B_ab E
+    (B_ab the symmetric unit matrices) and Z_2 = rho^2 Z, so that every number of a method, (L, mu) and rho is a
+    parameter value (cvxpy's DPP form) and a new instance costs no recompilation."""
+    import cvxpy as cp
+
+    P = cp.Variable((N, N), symmetric=True)
+    lam = cp.Variable(2, nonneg=True)
+    t = cp.Variable()
+    pairs = [(a, b) for a in range(N) for b in range(a, N)]
+    Q = [cp.Parameter((N + 1, N + 1), symmetric=True) for _ in pairs]
+    S1, Z2 = cp.Parameter((N + 1, N + 1), symmetric=True), cp.Parameter((N + 1, N + 1), symmetric=True)
+    F = cp.sum([P[a, b] * q for (a, b), q in zip(pairs, Q, strict=True)]) + (lam[0] + lam[1]) * S1 + lam[1] * Z2
+    F = (F + F.T) / 2
+    cons = [P >> np.eye(N), P << t * np.eye(N), F << -MARGIN * np.eye(N + 1)]
+    return cp.Problem(cp.Minimize(t), cons), P, lam, pairs, Q, S1, Z2
+
+
 class _Problem:
-    """The LMI compiled once per (method, L, mu); solve(rho) re-solves with a new rho^2."""
+    """The LMI at one (method, L, mu): feasible(rho) for the bisection, solve(rho) for P and the multipliers."""
 
     def __init__(self, num: Numeric, L_: float, mu_: float) -> None:
         import cvxpy as cp
 
         W, E, S1, Z = _blocks(num, L_, mu_)
         N = num.n + 1
-        self.P = cp.Variable((N, N), symmetric=True)
-        self.lam = cp.Variable(2, nonneg=True)
-        self.t = cp.Variable()
-        self.r2 = cp.Parameter(nonneg=True)
-        F = (W.T @ self.P @ W + (self.lam[0] + self.lam[1]) * S1
-             + self.r2 * (-(E.T @ self.P @ E) + self.lam[1] * Z))
-        F = (F + F.T) / 2
-        cons = [self.P >> np.eye(N), self.P << self.t * np.eye(N), F << -MARGIN * np.eye(N + 1)]
-        self.problem = cp.Problem(cp.Minimize(self.t), cons)
+        self.problem, self.P, self.lam, pairs, self.Q, self.S1, self.Z2 = _template(N)
+        unit = [np.outer(np.eye(N)[a], np.eye(N)[b]) for a, b in pairs]
+        sym = [(u + u.T) / (2 if a == b else 1) for u, (a, b) in zip(unit, pairs, strict=True)]
+        self.QW, self.QE = [W.T @ B @ W for B in sym], [E.T @ B @ E for B in sym]
+        self.S1_value, self.Z = S1, Z
+        # The bisection only needs feasibility. The solver's data is affine in rho^2 (each parameter is), so it
+        # is taken at rho^2 = 0 and 1 and interpolated: one Clarabel call per rho instead of cvxpy's whole solve.
+        self._set(0.0)
+        d0, self.chain, _ = self.problem.get_problem_data(cp.CLARABEL)
+        self._set(1.0)
+        d1, _, _ = self.problem.get_problem_data(cp.CLARABEL)
+        self.data0, self.slope = d0, {key: d1[key] - d0[key] for key in ("A", "b", "c")}
+
+    def _set(self, r2: float) -> None:
+        for q, qw, qe in zip(self.Q, self.QW, self.QE, strict=True):
+            q.value = qw - r2 * qe
+        self.S1.value, self.Z2.value = self.S1_value, r2 * self.Z
+
+    def feasible(self, rho: float) -> bool:
+        data = dict(self.data0)
+        for key, slope in self.slope.items():
+            data[key] = self.data0[key] + rho**2 * slope
+        try:
+            result = self.chain.solver.solve_via_data(data, False, False, dict(SOLVER_OPTIONS))
+        except Exception:  # a solver failure is "not certified here", as in solve()
+            return False
+        return str(result.status) in ("Solved", "AlmostSolved")
 
     def solve(self, rho: float) -> tuple[np.ndarray, np.ndarray] | None:
         import cvxpy as cp
 
-        self.r2.value = rho**2
+        self._set(rho**2)
         try:
             with warnings.catch_warnings():  # "solution may be inaccurate": the verification decides
                 warnings.simplefilter("ignore")
-                self.problem.solve(solver=cp.CLARABEL, tol_feas=1e-10, tol_gap_abs=1e-10, tol_gap_rel=1e-10)
+                self.problem.solve(solver=cp.CLARABEL, **SOLVER_OPTIONS)
         except cp.error.SolverError:
             return None
         if self.problem.status not in ("optimal", "optimal_inaccurate") or self.P.value is None:
             return None
         return np.array(self.P.value), np.array(self.lam.value)
+
+
+def _plausible(num: Numeric, L_: float, mu_: float, rho: float, P: np.ndarray, lam: np.ndarray) -> bool:
+    """The same test as `verify` in float64, to skip the 50-digit one where it would clearly fail (it decides)."""
+    W, E, S1, Z = _blocks(num, L_, mu_)
+    P = (P + P.T) / 2
+    l1, l2 = (max(float(v), 0.0) for v in lam)
+    F = W.T @ P @ W - rho**2 * (E.T @ P @ E) + (l1 + l2) * S1 + l2 * rho**2 * Z
+    return bool(np.linalg.eigvalsh(P).min() > 0 and np.linalg.eigvalsh((F + F.T) / 2).max() < 0)
 
 
 def verify(num: Numeric, L_: float, mu_: float, rho: float, P: np.ndarray, lam: np.ndarray
@@ -178,15 +226,22 @@ def certify(num: Numeric, L_: float, mu_: float, sequences: tuple[tuple[float, .
 def _certify(num: Numeric, L_: float, mu_: float, sequences: tuple[tuple[float, ...], ...]) -> Certificate | None:
     problem = _Problem(num, L_, mu_)
     hi = 1.0 - 1e-9
-    if problem.solve(hi) is None:
+    if not problem.feasible(hi):
         return None
-    lo = 0.0
+    # No certificate can beat the rate on quadratics (they are in the class): the bisection starts there, at the
+    # largest spectral radius on the lambda grid (a lower bound of the maximum), and probes just above it first.
+    lo = min(float(num.radius(np.linspace(mu_, L_, GRID)).max()) * (1 - 1e-9), hi)
+    probe = lo + 0.05 * (hi - lo)
+    if problem.feasible(probe):
+        hi = probe
+    else:
+        lo = probe
     while hi - lo > BISECTION_TOL:
         mid = (lo + hi) / 2
-        if problem.solve(mid) is None:
-            lo = mid
-        else:
+        if problem.feasible(mid):
             hi = mid
+        else:
+            lo = mid
     # The certificate is taken RATE_MARGIN of the gap above the bisection's edge, where P is better conditioned
     # (a smaller constant) and the solver accurate; inflated geometrically until the re-evaluation agrees.
     gap = 1.0 - hi
@@ -195,7 +250,7 @@ def _certify(num: Numeric, L_: float, mu_: float, sequences: tuple[tuple[float, 
         if rho >= 1:
             break
         sol = problem.solve(rho)
-        if sol is not None:
+        if sol is not None and _plausible(num, L_, mu_, rho, *sol):
             P, lam = sol
             min_p, max_f = verify(num, L_, mu_, rho, P, lam)
             if min_p > 0 and max_f < 0:
