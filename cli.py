@@ -385,8 +385,6 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
     theory: str | methods.Method = method
     if ":" in method:  # a user's spec: its bounds are derived, not registered
         theory = _load_spec(method, "--method")
-        if jobs > 1 or scheduler is not None:
-            raise click.UsageError("--jobs/--scheduler with a multistep spec is not supported yet; use --jobs 1")
     elif method not in CHECK_METHODS:
         raise click.BadParameter(f"{method!r} is not one of {', '.join(CHECK_METHODS)}, nor path/to/file.py:NAME "
                                  "(a multistep spec)", param_hint="--method")
@@ -395,7 +393,7 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
     except TargetError as exc:
         raise click.BadParameter(str(exc), param_hint="TARGET") from None
     if jobs > 1 or scheduler is not None:  # workers load the target themselves (a file's module lives here only)
-        optimizer = Target(target, method, options)
+        optimizer = Target(target, theory, options)
     try:
         steps = plan(theory, properties or None, settings or None)
     except ValueError as exc:

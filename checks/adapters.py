@@ -198,20 +198,24 @@ class Target:
     call in whichever process calls it, so worker processes can check a file or a torch/optax target.
 
         Target("path/to/my_gd.py:gradient_descent", "gd")    Target("torch.optim:SGD", "nesterov", {"nesterov": True})
+
+    A registered method travels by its name; a user's own (methods.multistep) as the object, which pickles by
+    its arguments.
     """
 
     spec: str
-    method: str
+    method: str | Method
     options: tuple[tuple[str, Any], ...] = ()
 
     def __init__(self, spec: str, method: str | Method, options: dict[str, Any] | None = None) -> None:
         object.__setattr__(self, "spec", spec)
-        object.__setattr__(self, "method", get(method).name if isinstance(method, Method) else method)
+        object.__setattr__(self, "method", _by_name(method) if isinstance(method, Method) else method)
         object.__setattr__(self, "options", tuple(sorted((options or {}).items())))
 
     def resolve(self) -> Callable[..., Any]:
         """The teaching-form function (TargetError if the target cannot be loaded or adapted)."""
-        key = (self.spec, self.method, self.options)
+        method = self.method if isinstance(self.method, str) else (self.method.name, id(self.method))
+        key = (self.spec, method, self.options)
         if key not in _RESOLVED:
             _RESOLVED[key] = as_teaching_form(load_target(self.spec), self.method, dict(self.options))
         return _RESOLVED[key]
@@ -224,6 +228,13 @@ class Target:
 
 
 _RESOLVED: dict[tuple[Any, ...], Callable[..., Any]] = {}  # per process: each target is loaded once
+
+
+def _by_name(method: Method) -> str | Method:
+    try:
+        return method.name if get(method.name) is method else method
+    except ValueError:  # not registered: a user's spec
+        return method
 
 
 # ---------------------------------------------------------------- running

@@ -124,6 +124,29 @@ def test_a_tampered_certificate_fails_verification() -> None:
     assert verify(scaled, 1.0, 0.1, 0.9 * quad(spec, 10.0, 1.0).rate, P, lam)[1] > 0  # below the true rate
 
 
+
+def test_bisection_feasibility_agrees_with_cvxpy_solve() -> None:
+    """The bisection's shortcut (solver data interpolated in rho^2, one Clarabel call) answers what a solve of the
+    same LMI mapped back through cvxpy answers, on both sides of the edge."""
+    from ratecheck.theory.iqc import _Problem
+
+    num = numeric_at(tm_spec().spec.coefficients(), 20.0, 1.0)
+    scaled = type(num)(num.x, num.y, num.step * 20.0, num.output)
+    problem = _Problem(scaled, 1.0, 0.05)
+    edge = 1 - np.sqrt(0.05)  # triple momentum's rate: infeasible below, feasible somewhat above
+    answers = [(problem.feasible(r), problem.solve(r) is not None) for r in edge + np.array([-0.05, -0.01, 0.02, 0.05])]
+    assert answers == [(False, False), (False, False), (True, True), (True, True)]
+
+
+def test_envelope_table_grown_in_pieces_equals_one_computed_at_once() -> None:
+    from ratecheck.theory.multistep import state_envelope
+
+    num = numeric_at(heavy_ball_spec().spec.coefficients(), 7.0, 1.0)
+    whole = envelope(num, 7.0, 1.0, 900)
+    for K in (0, 3, 200, 201, 650, 900, 10):
+        np.testing.assert_allclose(state_envelope(num, 7.0, 1.0, K), whole[: K + 1], rtol=1e-12, atol=0)
+
+
 # ---- the Method: teaching form, conformance, pickling -----------------------------------------------------------
 def test_reference_is_the_update_rule_and_the_signature_lists_the_hyperparameters() -> None:
     spec = heavy_ball_spec()

@@ -92,3 +92,18 @@ def test_check_against_a_user_spec(files: Path) -> None:
     assert wrong.exit_code == 1 and "queried" in wrong.output
     unknown = CliRunner().invoke(main, ["check", f"{files}/impl.py:good", "--method", "nope"])
     assert unknown.exit_code == 2 and "is not one of" in unknown.output
+
+
+def test_check_against_a_user_spec_in_worker_processes(files: Path) -> None:
+    """--jobs 2 sends the spec to spawned workers (it pickles by its arguments) and the target by its string:
+    the verdicts and messages are those of the serial run, and the wrong implementation still fails."""
+    args = ["--method", f"{files}/specs.py:half", "--property", "conformance", "--property", "bound",
+            "--max-examples", "3", "--json"]
+    runs = {(impl, jobs): CliRunner().invoke(main, ["check", f"{files}/impl.py:{impl}", *args, "--jobs", jobs])
+            for impl in ("good", "wrong") for jobs in ("1", "2")}
+    for impl, code in (("good", 0), ("wrong", 1)):
+        serial, parallel = (runs[impl, j] for j in ("1", "2"))
+        assert serial.exit_code == parallel.exit_code == code, parallel.output
+        rows = [[(r["property"], r["setting"], r["verdict"], r["message"]) for r in json.loads(run.output)["results"]]
+                for run in (serial, parallel)]
+        assert rows[0] == rows[1]

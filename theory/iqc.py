@@ -41,7 +41,7 @@ import numpy as np
 from .multistep import GRID, Numeric
 
 MARGIN = 1e-6
-BISECTION_TOL = 1e-6
+BISECTION_TOL = 1e-3  # of the gap 1 - rho at the bisection's start: far below RATE_MARGIN
 RATE_MARGIN = 0.01  # of 1 - rho: see _certify
 DPS = 50
 SOLVER_OPTIONS = {"tol_feas": 1e-10, "tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10}
@@ -102,7 +102,7 @@ class _Problem:
         # The bisection only needs feasibility. The solver's data is affine in rho^2 (each parameter is), so it
         # is taken at rho^2 = 0 and 1 and interpolated: one Clarabel call per rho instead of cvxpy's whole solve.
         self._set(0.0)
-        d0, self.chain, _ = self.problem.get_problem_data(cp.CLARABEL)
+        d0, self.chain, self.inverse = self.problem.get_problem_data(cp.CLARABEL, solver_opts=dict(SOLVER_OPTIONS))
         self._set(1.0)
         d1, _, _ = self.problem.get_problem_data(cp.CLARABEL)
         self.data0, self.slope = d0, {key: d1[key] - d0[key] for key in ("A", "b", "c")}
@@ -112,24 +112,31 @@ class _Problem:
             q.value = qw - r2 * qe
         self.S1.value, self.Z2.value = self.S1_value, r2 * self.Z
 
-    def feasible(self, rho: float) -> bool:
+    def _solve(self, rho: float) -> object | None:
         data = dict(self.data0)
         for key, slope in self.slope.items():
             data[key] = self.data0[key] + rho**2 * slope
         try:
-            result = self.chain.solver.solve_via_data(data, False, False, dict(SOLVER_OPTIONS))
-        except Exception:  # a solver failure is "not certified here", as in solve()
-            return False
-        return str(result.status) in ("Solved", "AlmostSolved")
+            return self.chain.solver.solve_via_data(data, False, False, dict(SOLVER_OPTIONS))
+        except Exception:  # a solver failure is "not certified here"
+            return None
+
+    def feasible(self, rho: float) -> bool:
+        result = self._solve(rho)
+        return result is not None and str(result.status) in ("Solved", "AlmostSolved")
 
     def solve(self, rho: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """P and the multipliers at rho (None if the solver finds none): the same interpolated data, the solution
+        mapped back to the variables by cvxpy (unpack_results)."""
+        result = self._solve(rho)
+        if result is None:
+            return None
         import cvxpy as cp
 
-        self._set(rho**2)
         try:
             with warnings.catch_warnings():  # "solution may be inaccurate": the verification decides
                 warnings.simplefilter("ignore")
-                self.problem.solve(solver=cp.CLARABEL, **SOLVER_OPTIONS)
+                self.problem.unpack_results(result, self.chain, self.inverse)
         except cp.error.SolverError:
             return None
         if self.problem.status not in ("optimal", "optimal_inaccurate") or self.P.value is None:
@@ -214,7 +221,7 @@ def constants(P: np.ndarray, n: int, sequences: tuple[tuple[float, ...], ...]) -
 
 def certify(num: Numeric, L_: float, mu_: float, sequences: tuple[tuple[float, ...], ...] = ((1.0,),)
             ) -> Certificate | None:
-    """The smallest verified rho < 1 (to BISECTION_TOL) and the constants for `sequences`, or None.
+    """The smallest verified rho < 1 (to BISECTION_TOL of its gap to 1) and the constants for `sequences`, or None.
 
     Solved for f/L (L = 1, mu/L, step h L): the same iterates, so the same rho and constants, and an LMI whose
     blocks are of one scale (at L = 1e4 the unscaled one is numerically infeasible for Clarabel)."""
@@ -236,7 +243,8 @@ def _certify(num: Numeric, L_: float, mu_: float, sequences: tuple[tuple[float, 
         hi = probe
     else:
         lo = probe
-    while hi - lo > BISECTION_TOL:
+    tol = BISECTION_TOL * (1.0 - lo)
+    while hi - lo > tol:
         mid = (lo + hi) / 2
         if problem.feasible(mid):
             hi = mid
