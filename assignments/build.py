@@ -10,6 +10,11 @@ tests), and checks that release/ holds no solution and no hidden test.
 Cell metadata in the sources is the `nbgrader={...}` JSON of each `# %%` header, with only what differs from
 the defaults; `notebook()` completes it to nbgrader's schema 3 (grade, grade_id, locked, points, schema_version,
 solution, task). A cell without metadata becomes a locked read-only cell.
+
+What the autograded cells check lives in each assignment's spec (ratecheck.assignments.spec): the build refuses a
+source whose graded cells differ from the spec's rendering (`spec.drift`), and fills the locked `variant` cell with
+the spec's default parameters. `release_for` writes each student's own release (their variant in that cell) under
+COURSE/release_students/; the variants come from COURSE/.ratecheck_secret, made here once and never released.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from . import spec as specs
+
 SOURCES = Path(__file__).resolve().parent / "sources"
-ASSIGNMENTS = ("gd", "momentum", "sgd")
+ASSIGNMENTS = tuple(sorted(p.stem for p in SOURCES.glob("*.py")))  # a new source file is a new assignment
 COURSE_ID = "ratecheck"
 DEFAULTS = {"grade": False, "locked": False, "schema_version": 3, "solution": False, "task": False}
 HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "ratecheck.assignments.hidden")
@@ -50,15 +57,25 @@ c.Execute.interrupt_on_timeout = True
 '''
 
 
-def notebook(name: str):
-    """The instructor (source) notebook of one assignment as an nbformat node, metadata completed."""
+def source_path(name: str, course: str | os.PathLike | None = None) -> Path:
+    """COURSE/sources/<name>.py (a course's own assignment) if there is one, else ratecheck's."""
+    if course is not None and (own := Path(course) / "sources" / f"{name}.py").is_file():
+        return own
+    return SOURCES / f"{name}.py"
+
+
+def notebook(name: str, course: str | os.PathLike | None = None):
+    """The instructor (source) notebook of one assignment as an nbformat node, metadata completed and its graded
+    cells checked against the assignment's spec."""
     import jupytext
     import nbformat
 
-    path = SOURCES / f"{name}.py"
+    path = source_path(name, course)
     if not path.exists():
         raise FileNotFoundError(f"no assignment source {path}; known: {', '.join(ASSIGNMENTS)}")
     nb = jupytext.read(path, fmt="py:percent")
+    spec = None
+    graded: list[tuple[str, float | None, str]] = []
     ids: set[str] = set()
     for i, cell in enumerate(nb.cells):
         given = dict(cell.metadata.get("nbgrader", {}))
@@ -90,6 +107,15 @@ def notebook(name: str):
         cell.metadata = nbformat.NotebookNode({"nbgrader": nbformat.NotebookNode(meta)})
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            if meta["grade"]:
+                graded.append((meta["grade_id"], meta.get("points"), cell.source))
+            if meta["grade_id"] == specs.VARIANT_ID:
+                spec = spec or specs.load(name, course)
+                cell.source = specs.variant_cell(specs.variant(spec, None, None)) + "\nprint(VARIANT)"
+    spec = spec or specs.load(name, course)
+    if problems := specs.drift(spec, graded):
+        raise ValueError(f"{name}: the notebook's graded cells disagree with its spec "
+                         f"(ratecheck.assignments.specs.{name}):\n- " + "\n- ".join(problems))
     nb.metadata = nbformat.NotebookNode({
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
@@ -105,7 +131,7 @@ def write_sources(course_dir: Path, names: Iterable[str] = ASSIGNMENTS) -> list[
     for name in names:
         path = course_dir / "source" / name / f"{name}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook(name), path)
+        nbformat.write(notebook(name, course_dir), path)
         out.append(path)
     return out
 
@@ -132,11 +158,34 @@ def leaks(release_dir: Path) -> list[str]:
     return found
 
 
+def release_for(course_dir: str | os.PathLike, name: str, students: Iterable[str]) -> list[Path]:
+    """Each student's own release of `name`: release/<name>/<name>.ipynb with their variant in its locked
+    variant cell, written to COURSE/release_students/<student>/<name>/<name>.ipynb."""
+    import nbformat
+
+    course = Path(course_dir)
+    spec, key = specs.load(name, course), specs.secret(course)
+    base = nbformat.read(course / "release" / name / f"{name}.ipynb", as_version=4)
+    out = []
+    for student in students:
+        nb = nbformat.from_dict(json.loads(json.dumps(base)))
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == specs.VARIANT_ID:
+                cell.source = specs.variant_cell(specs.variant(spec, student, key)) + "\nprint(VARIANT)"
+        path = course / "release_students" / student / name / f"{name}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+        out.append(path)
+    return out
+
+
 def build(course_dir: str | os.PathLike, names: Iterable[str] = ASSIGNMENTS, *, release: bool = True) -> Path:
-    """Write the course (config + source notebooks) and, unless release=False, generate release/."""
+    """Write the course (config + source notebooks, the variant secret if missing) and, unless release=False,
+    generate release/."""
     course = Path(course_dir).resolve()
     names = list(names)
     course.mkdir(parents=True, exist_ok=True)
+    specs.secret(course, create=True)
     (course / "nbgrader_config.py").write_text(CONFIG)
     write_sources(course, names)
     if release:
@@ -151,13 +200,26 @@ def build(course_dir: str | os.PathLike, names: Iterable[str] = ASSIGNMENTS, *, 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ratecheck.assignments.build", description=__doc__.split("\n")[0])
     parser.add_argument("course_dir", help="the nbgrader course directory to create or update")
-    parser.add_argument("--assignment", action="append", choices=ASSIGNMENTS,
-                        help="only this assignment (repeatable; default: all)")
+    parser.add_argument("--assignment", action="append",
+                        help=f"only this assignment (repeatable; default: all of {', '.join(ASSIGNMENTS)}); "
+                             "a course's own needs COURSE_DIR/sources/NAME.py and COURSE_DIR/specs/NAME.py")
     parser.add_argument("--no-release", action="store_true", help="write source/ only")
+    parser.add_argument("--students", default="",
+                        help="comma-separated student ids: also write each one's own release (their variant) to "
+                             "COURSE_DIR/release_students/<student>/")
     args = parser.parse_args(argv)
-    course = build(args.course_dir, args.assignment or ASSIGNMENTS, release=not args.no_release)
-    print(json.dumps({"course": str(course), "assignments": args.assignment or list(ASSIGNMENTS),
-                      "release": not args.no_release}))
+    names = args.assignment or list(ASSIGNMENTS)
+    students = [s for s in args.students.split(",") if s]
+    if students and args.no_release:
+        parser.error("--students needs the release (drop --no-release)")
+    try:
+        course = build(args.course_dir, names, release=not args.no_release)
+        written = [str(p) for name in names for p in (release_for(course, name, students) if students else [])]
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"course": str(course), "assignments": names, "release": not args.no_release,
+                      "student_releases": written}))
     return 0
 
 

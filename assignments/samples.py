@@ -25,6 +25,16 @@ def nesterov(grad, x0, lr, momentum, steps):
         xs.append(x_new)
     return np.array(xs)
 '''),
+    "acceleration": ("triple_momentum", "conformance / strongly_convex", '''\
+def triple_momentum(grad, x0, alpha, beta, gamma, steps):
+    xi = np.array(x0, dtype=float)
+    xi_prev = xi.copy()
+    xis = [xi]
+    for k in range(steps):
+        xi, xi_prev = (1 + beta) * xi - beta * xi_prev - alpha * grad(xi), xi  # the gradient at xi_k, not at y_k
+        xis.append(xi)
+    return np.array(xis)
+'''),
     "sgd": ("sgd", "minibatch", '''\
 def sgd(grad_i, n, x0, lr, steps, rng, batch_size=1):
     xs = [np.array(x0, dtype=float)]

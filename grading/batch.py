@@ -173,11 +173,11 @@ def grade_one(course: str, assignment: str, student: str, notebook_path: str | N
         else:
             sub = notebook.read(notebook_path)
         if sub.error:
-            parts = [rubric.Part(g, p, rubric.SCORERS[assignment][g][0], 0.0, sub.error) for g, p in rub.parts]
+            parts = [rubric.Part(g, p, rub.kind(g), 0.0, sub.error) for g, p in rub.parts]
             record["error"] = True
         else:
             with contextlib.redirect_stdout(io.StringIO()):
-                parts = rubric.grade(rub, sub.cells, Limits(**(limits or {})), ids=sub.ids)
+                parts = rubric.grade(rub, sub.cells, Limits(**(limits or {})), ids=sub.ids, student=student)
         record["parts"] = rubric.as_dicts(parts)
         record["score"] = float(sum(p.score for p in parts))
         failed = [p for p in parts if p.score < p.points]

@@ -28,12 +28,22 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
-from ratecheck.assignments.support import equivalent, setup
+from ratecheck.assignments.spec import check
+from ratecheck.assignments.support import setup
 from ratecheck.implementations.problems import quadratic_spectrum, worst_case_start
 from ratecheck.theory import SYMBOLS, get
 
 setup()  # warnings and stderr appear as ordinary output (they never cost you points)
 L, mu, R, eps, k = (SYMBOLS[name] for name in ("L", "mu", "R", "eps", "k"))
+
+# %% [markdown]
+# Your parameters (every student has their own; they are also the ones the grader uses):
+# the step factor `h` (GD runs with $\eta = h/L$), the problem size `d`, the condition numbers `kappas` and the
+# accuracy `eps` of Part 3.
+
+# %% nbgrader={"grade_id": "variant", "locked": true}
+VARIANT = ...  # filled in by the build (each student's release: their own parameters)
+print(VARIANT)
 
 # %% [markdown]
 # ## Part 1: implement gradient descent (5 points)
@@ -63,14 +73,7 @@ def gradient_descent(grad, x0, lr, steps):
 # Quick checks you can run now (2 points):
 
 # %% nbgrader={"grade": true, "grade_id": "test_gd_visible", "points": 2}
-xs = gradient_descent(lambda x: 2.0 * x, np.array([1.0]), 0.25, 3)  # f(x) = x^2: each step halves x
-assert isinstance(xs, np.ndarray), "return a NumPy array"
-assert xs.shape == (4, 1), f"expected shape (steps + 1, d) = (4, 1), got {xs.shape}"
-assert np.allclose(xs[:, 0], [1.0, 0.5, 0.25, 0.125]), f"wrong iterates {xs[:, 0]}"
-c = np.array([1.0, -2.0])
-xs = gradient_descent(lambda x: x - c, np.zeros(2), 1.0, 1)  # f = ||x - c||^2 / 2, L = 1: one step lands on c
-assert np.allclose(xs, [[0.0, 0.0], [1.0, -2.0]]), f"wrong iterates {xs}"
-print("visible tests passed")
+check("test_gd_visible", globals())
 
 # %% [markdown]
 # The hidden tests (3 points) run ratecheck's property checks on your function: the bounds `gd.quadratic`,
@@ -79,11 +82,8 @@ print("visible tests passed")
 # yourself: `from ratecheck.checks import check; print(check(gradient_descent, "gd").summary())`.
 
 # %% nbgrader={"grade": true, "grade_id": "test_gd_hidden", "points": 3}
-# Hidden tests: ratecheck's checks of gradient_descent (run by the autograder).
 ### BEGIN HIDDEN TESTS
-from ratecheck.assignments.hidden import grade
-
-grade("gd", gradient_descent)
+check("test_gd_hidden", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -95,80 +95,87 @@ grade("gd", gradient_descent)
 # With SymPy (use the symbols `L, mu, R, eps, k` defined above, and `sp.Symbol("lam", positive=True)` for
 # $\lambda$ if you need it), define
 #
-# * `rate`: the contraction factor $q$ of $\|x_k - x^*\| \le q^k R$ for $\eta = 1/L$ (the largest
-#   $|1 - \lambda/L|$ over the spectrum),
+# * `rate`: the contraction factor $q$ of $\|x_k - x^*\| \le q^k R$ for **your** step $\eta = h/L$
+#   (`h = VARIANT["h"]`, below 1): the largest $|1 - h\lambda/L|$ over the spectrum,
 # * `k_eps`: the number of steps after which $q^k R \le \varepsilon$ (solve $q^k R = \varepsilon$ for $k$).
 
 # %% nbgrader={"grade_id": "derivation", "solution": true}
 ### BEGIN SOLUTION
 lam = sp.Symbol("lam", positive=True)
-factor = 1 - lam / L  # per-eigendirection multiplier for eta = 1/L; lambda in [mu, L] makes it >= 0
+h = sp.nsimplify(VARIANT["h"])
+factor = 1 - h * lam / L  # per-eigendirection multiplier for eta = h/L; h < 1 and lambda <= L make it > 0
 rate = sp.simplify(factor.subs(lam, mu))  # decreasing in lambda: the worst direction is lambda = mu
 k_eps = sp.solve(sp.Eq(rate**k * R, eps), k)[0]
 ### END SOLUTION
 rate, k_eps
 
+# %% [markdown]
+# The visible test checks the form (symbols, a factor in $(0, 1)$, a positive count); the hidden one your answer.
+
 # %% nbgrader={"grade": true, "grade_id": "test_derivation", "points": 2}
-bound = get("gd.strongly_convex")
-assert equivalent(rate, bound.derived["rate"]), f"rate = {rate} is not the contraction factor for lr = 1/L"
-assert equivalent(k_eps, bound.iterations), f"k_eps = {k_eps} does not solve rate**k * R = eps"
-print("derivation matches ratecheck's gd.strongly_convex:", bound.expr)
+check("test_derivation", globals())
+### BEGIN HIDDEN TESTS
+check("test_derivation", globals(), hidden=True)
+### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "answer_rate", "points": 2, "solution": true}
-# **Explain (2 points).** (a) Why is the worst eigen-direction $\lambda = \mu$, and on which function is the
-# bound attained exactly? (b) Using $\log(1 - 1/\kappa) \approx -1/\kappa$, how does $k(\varepsilon)$ grow
-# with $\kappa$?
+# **Explain (2 points).** (a) Why is the worst eigen-direction $\lambda = \mu$ for your $h < 1$, and on which
+# function is the bound attained exactly? (b) Using $\log(1 - h/\kappa) \approx -h/\kappa$, how does
+# $k(\varepsilon)$ grow with $\kappa$? What changes for $h > 1$?
 #
 # ### BEGIN SOLUTION
-# (a) For $\eta = 1/L$ the multiplier $1 - \lambda/L$ lies in $[0, 1 - \mu/L]$ and decreases with $\lambda$, so
-# the slowest direction is the eigenvector of the smallest eigenvalue $\mu$: $q = 1 - \mu/L = (L - \mu)/L$. The
-# bound is attained on $f(x) = \tfrac\mu2\|x\|^2$ (or any quadratic started along the $\mu$-eigenvector).
-# (b) $k(\varepsilon) = \log(R/\varepsilon)/\log(1/(1 - 1/\kappa)) \approx \kappa \log(R/\varepsilon)$: linear
-# in $\kappa$.
+# (a) For $\eta = h/L$ with $h < 1$ the multiplier $1 - h\lambda/L$ lies in $(0, 1 - h\mu/L]$ and decreases
+# with $\lambda$, so the slowest direction is the eigenvector of the smallest eigenvalue $\mu$:
+# $q = 1 - h\mu/L$. The bound is attained on $f(x) = \tfrac\mu2\|x\|^2$ (or any quadratic started along the
+# $\mu$-eigenvector). (b) $k(\varepsilon) = \log(R/\varepsilon)/\log(1/(1 - h/\kappa)) \approx (\kappa/h)
+# \log(R/\varepsilon)$: linear in $\kappa$, a factor $1/h$ slower than $\eta = 1/L$. For $h > 1$ the other end
+# $\lambda = L$ can dominate: $q = \max(1 - h\mu/L, h - 1)$, and $h \ge 2$ diverges.
 # ### END SOLUTION
 
 # %% [markdown]
 # ## Part 3: measure iteration counts against $\kappa$ (3 points)
 #
-# Write `iterations_to_eps(kappa, eps)`: on `quadratic_spectrum(10, 1.0, kappa, 0)` (a 10-dimensional quadratic
-# with $\mu = 1$, $L = \kappa$, exactly) started at `worst_case_start(problem, "min")` (so $R = 1$, along the
-# worst direction), run **your** `gradient_descent` with $\eta = 1/L$ and return the first $k$ with
-# $\|x_k - x^*\| \le \varepsilon$. `problem.grad`, `problem.L` and `problem.x_star` are what you need; run
-# a few more steps than the bound's $k(\varepsilon)$ (`get("gd.strongly_convex").k_eps(eps, L=..., mu=..., R=...)`).
+# Write `iterations_to_eps(kappa, tol)`: on `quadratic_spectrum(VARIANT["d"], 1.0, kappa, 0)` (a quadratic in
+# your dimension with $\mu = 1$, $L = \kappa$, exactly) started at `worst_case_start(problem, "min")` (so $R = 1$,
+# along the worst direction), run **your** `gradient_descent` with your step $\eta = h/L$ and return the first
+# $k$ with $\|x_k - x^*\| \le$ `tol`. `problem.grad`, `problem.L` and `problem.x_star` are what you need;
+# run a few more steps than your $k(\varepsilon)$ predicts. The tests use your `VARIANT["kappas"]` and
+# `VARIANT["eps"]`.
 
 # %% nbgrader={"grade_id": "measure", "solution": true}
-def iterations_to_eps(kappa, eps=1e-6):
-    """First k with ||x_k - x*|| <= eps for GD with lr = 1/L on the worst-case quadratic of condition kappa."""
+def iterations_to_eps(kappa, tol):
+    """First k with ||x_k - x*|| <= tol for GD with lr = h/L on the worst-case quadratic of condition kappa."""
     ### BEGIN SOLUTION
-    problem = quadratic_spectrum(10, 1.0, kappa, 0)
+    problem = quadratic_spectrum(VARIANT["d"], 1.0, kappa, 0)
     x0 = worst_case_start(problem, "min")
-    k_max = int(np.ceil(get("gd.strongly_convex").k_eps(eps, L=problem.L, mu=problem.mu, R=1.0))) + 10
-    xs = gradient_descent(problem.grad, x0, 1.0 / problem.L, k_max)
+    k_max = int(np.ceil(np.log(tol) / np.log(1 - VARIANT["h"] / problem.L))) + 10  # the error shrinks by that
+    xs = gradient_descent(problem.grad, x0, VARIANT["h"] / problem.L, k_max)
     dist = np.linalg.norm(xs - problem.x_star, axis=1)
-    return int(np.argmax(dist <= eps))
+    return int(np.argmax(dist <= tol))
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_measure", "points": 3}
-for kappa in (10.0, 100.0):
-    measured = iterations_to_eps(kappa)
-    predicted = int(np.ceil(get("gd.strongly_convex").k_eps(1e-6, L=kappa, mu=1.0, R=1.0)))
-    assert predicted - 1 <= measured <= predicted, f"kappa={kappa}: measured {measured}, bound {predicted}"
-print("measured counts match the (tight) bound")
+check("test_measure", globals())
+### BEGIN HIDDEN TESTS
+check("test_measure", globals(), hidden=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
-# The plot: measured counts against $\kappa$ with the bound's $k(\varepsilon)$ and the approximation
-# $\kappa \log(1/\varepsilon)$.
+# The plot: measured counts against $\kappa$ with your $k(\varepsilon)$, the registry's bound for $\eta = 1/L$
+# and the approximation $(\kappa/h) \log(1/\varepsilon)$.
 
 # %%
 kappas = np.logspace(0.5, 3, 8)
-measured = [iterations_to_eps(kappa) for kappa in kappas]
-predicted = get("gd.strongly_convex").k_eps(1e-6, L=kappas, mu=1.0, R=1.0)
+measured = [iterations_to_eps(kappa, VARIANT["eps"]) for kappa in kappas]
+yours = [float(k_eps.subs({L: kappa, mu: 1.0, R: 1.0, eps: VARIANT["eps"]})) for kappa in kappas]
 fig, ax = plt.subplots(figsize=(6, 4))
 ax.loglog(kappas, measured, "o", label="measured (your GD)")
-ax.loglog(kappas, predicted, "-", label=r"bound $k(\varepsilon)$, gd.strongly_convex")
-ax.loglog(kappas, kappas * np.log(1e6), ":", label=r"$\kappa \log(1/\varepsilon)$")
-ax.set(xlabel=r"$\kappa = L/\mu$", ylabel=r"iterations to $\|x_k - x^*\| \leq 10^{-6}$",
-       title="GD with step 1/L: iterations grow like kappa")
+ax.loglog(kappas, yours, "-", label=r"your $k(\varepsilon)$ for $\eta = h/L$")
+ax.loglog(kappas, get("gd.strongly_convex").k_eps(VARIANT["eps"], L=kappas, mu=1.0, R=1.0), "--",
+          label=r"gd.strongly_convex ($\eta = 1/L$)")
+ax.loglog(kappas, kappas / VARIANT["h"] * np.log(1 / VARIANT["eps"]), ":", label=r"$(\kappa/h) \log(1/\varepsilon)$")
+ax.set(xlabel=r"$\kappa = L/\mu$", ylabel=r"iterations to $\|x_k - x^*\| \leq \varepsilon$",
+       title="GD with step h/L: iterations grow like kappa")
 ax.legend()
 plt.show()

@@ -25,13 +25,21 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
-from ratecheck.assignments.support import equivalent, setup
+from ratecheck.assignments.spec import check
+from ratecheck.assignments.support import setup
 from ratecheck.implementations import gradient_descent
 from ratecheck.implementations.problems import quadratic_spectrum, worst_case_start
 from ratecheck.theory import SYMBOLS, get
 
 setup()  # warnings and stderr appear as ordinary output (they never cost you points)
 L, mu, k = (SYMBOLS[name] for name in ("L", "mu", "k"))
+
+# %% [markdown]
+# Your parameters (every student has their own; the grader uses the same): the condition numbers `kappas` of
+# Part 3 and the start `x0_lrp` of Part 4.
+
+# %% nbgrader={"grade_id": "variant", "locked": true}
+VARIANT = ...  # filled in by the build (each student's release: their own parameters)
 
 # %% [markdown]
 # ## Part 1: implement the heavy ball and Nesterov's method (10 points)
@@ -82,21 +90,10 @@ def nesterov(grad, x0, lr, momentum, steps):
 # gradient descent.
 
 # %% nbgrader={"grade": true, "grade_id": "test_heavy_ball_visible", "points": 2}
-g = lambda x: 2.0 * x  # noqa: E731
-xs = heavy_ball(g, np.array([1.0]), 0.25, 0.5, 3)
-assert isinstance(xs, np.ndarray) and xs.shape == (4, 1), f"expected an array of shape (4, 1), got {xs!r}"
-# x1 = x0 - 0.25 * 2 x0 (x_{-1} = x0: no momentum yet); x2 = x1 - 0.25 * 2 x1 + 0.5 (x1 - x0)
-assert np.allclose(xs[:3, 0], [1.0, 0.5, 0.0]), f"wrong iterates {xs[:, 0]}"
-assert np.allclose(heavy_ball(g, np.array([1.0, 2.0]), 0.1, 0.0, 5), gradient_descent(g, np.array([1.0, 2.0]), 0.1, 5))
-print("visible heavy-ball tests passed")
+check("test_heavy_ball_visible", globals())
 
 # %% nbgrader={"grade": true, "grade_id": "test_nesterov_visible", "points": 2}
-xs = nesterov(g, np.array([1.0]), 0.25, 0.5, 3)
-assert isinstance(xs, np.ndarray) and xs.shape == (4, 1), f"expected an array of shape (4, 1), got {xs!r}"
-assert np.allclose(xs[:2, 0], [1.0, 0.5]), f"the first step (y_0 = x_0) is a gradient step; got {xs[:2, 0]}"
-assert np.allclose(nesterov(g, np.array([1.0, 2.0]), 0.1, 0.0, 5), gradient_descent(g, np.array([1.0, 2.0]), 0.1, 5))
-assert np.allclose(nesterov(g, np.array([1.0]), 0.25, lambda k: 0.5, 3), xs), "a schedule k -> 0.5 must equal 0.5"
-print("visible Nesterov tests passed")
+check("test_nesterov_visible", globals())
 
 # %% [markdown]
 # The hidden tests (3 points each) run ratecheck's checks: the bounds `heavy_ball.quadratic`, `nesterov.convex`
@@ -105,19 +102,13 @@ print("visible Nesterov tests passed")
 # (`from ratecheck.checks import check`).
 
 # %% nbgrader={"grade": true, "grade_id": "test_heavy_ball_hidden", "points": 3}
-# Hidden tests: ratecheck's checks of heavy_ball (run by the autograder).
 ### BEGIN HIDDEN TESTS
-from ratecheck.assignments.hidden import grade
-
-grade("heavy-ball", heavy_ball)
+check("test_heavy_ball_hidden", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_nesterov_hidden", "points": 3}
-# Hidden tests: ratecheck's checks of nesterov (run by the autograder).
 ### BEGIN HIDDEN TESTS
-from ratecheck.assignments.hidden import grade
-
-grade("nesterov", nesterov)
+check("test_nesterov_hidden", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -151,11 +142,10 @@ momentum_polyak = sp.simplify(rate_polyak**2)
 lr_polyak, momentum_polyak, rate_polyak
 
 # %% nbgrader={"grade": true, "grade_id": "test_polyak", "points": 3}
-hb = get("heavy_ball.quadratic")
-assert equivalent(lr_polyak, hb.hyperparameters["lr"]), f"lr_polyak = {lr_polyak} is not Polyak's step"
-assert equivalent(momentum_polyak, hb.hyperparameters["momentum"]), f"momentum_polyak = {momentum_polyak}"
-assert equivalent(rate_polyak, hb.derived["rate_asymptotic"]), f"rate_polyak = {rate_polyak}"
-print("Polyak's parameters match ratecheck's heavy_ball.quadratic; rate (sqrt(kappa)-1)/(sqrt(kappa)+1)")
+check("test_polyak", globals())
+### BEGIN HIDDEN TESTS
+check("test_polyak", globals(), hidden=True)
+### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "answer_polyak", "points": 2, "solution": true}
 # **Explain (2 points).** Why is the rate $\sqrt\beta$ when the roots are complex, and why is making the
@@ -210,18 +200,13 @@ def iterations(method, kappa, eps=1e-6):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_iterations", "points": 3}
-kappas = np.logspace(1, 3.5, 6)
-methods = ("gd", "heavy_ball", "nesterov")
-counts = {m: np.array([iterations(m, kappa) for kappa in kappas], dtype=float) for m in methods}
-slopes = {m: np.polyfit(np.log(kappas), np.log(c), 1)[0] for m, c in counts.items()}
-assert 0.9 < slopes["gd"] < 1.1, f"GD's iteration count should grow like kappa (log-log slope {slopes['gd']:.2f})"
-for m in ("heavy_ball", "nesterov"):
-    assert 0.4 < slopes[m] < 0.65, f"{m}'s count should grow like sqrt(kappa) (log-log slope {slopes[m]:.2f})"
-bound = get("heavy_ball.quadratic").k_eps(1e-6, L=kappas, mu=1.0, R=1.0)
-assert np.all(counts["heavy_ball"] <= np.ceil(bound)), "the heavy ball took longer than heavy_ball.quadratic allows"
-print("log-log slopes:", {m: round(float(v), 2) for m, v in slopes.items()})
+check("test_iterations", globals())
 
 # %%
+kappas = np.asarray(VARIANT["kappas"])
+counts = {m: np.array([iterations(m, kappa) for kappa in kappas], dtype=float)
+          for m in ("gd", "heavy_ball", "nesterov")}
+bound = get("heavy_ball.quadratic").k_eps(1e-6, L=kappas, mu=1.0, R=1.0)
 fig, ax = plt.subplots(figsize=(6, 4))
 for m, marker in (("gd", "o"), ("heavy_ball", "s"), ("nesterov", "^")):
     ax.loglog(kappas, counts[m], marker, label=f"{m} (measured)")
@@ -240,9 +225,9 @@ plt.show()
 # Polyak's parameters come from quadratics. Lessard, Recht & Packard (2016, SIAM J. Optim. 26(1), Sec. 4.6)
 # found a one-dimensional function that is $L$-smooth and $\mu$-strongly convex ($L = 25$, $\mu = 1$; it is
 # recorded in ratecheck's registry next to `heavy_ball.quadratic`) on which the heavy ball with exactly these
-# parameters **never converges**. Run your `heavy_ball` on it from $x_0 = 3.3$ for 300 steps with Polyak's
-# parameters for $L = 25$, $\mu = 1$, store the iterates in `xs_lrp`, and set `period` to the period of the cycle
-# the last iterates settle into (the smallest $p \ge 1$ with $|x_{300} - x_{300-p}| < 10^{-6}$).
+# parameters **never converges**. Run your `heavy_ball` on it from your $x_0$ (`VARIANT["x0_lrp"]`) for 300 steps
+# with Polyak's parameters for $L = 25$, $\mu = 1$, store the iterates in `xs_lrp`, and set `period` to the period
+# of the cycle the last iterates settle into (the smallest $p \ge 1$ with $|x_{300} - x_{300-p}| < 10^{-6}$).
 
 # %%
 example = get("heavy_ball.quadratic").counterexamples[0]
@@ -259,20 +244,20 @@ def grad_lrp(x):
 # %% nbgrader={"grade_id": "lrp", "solution": true}
 ### BEGIN SOLUTION
 values = {L: 25.0, mu: 1.0}
-xs_lrp = heavy_ball(grad_lrp, np.array([3.3]), float(lr_polyak.subs(values)), float(momentum_polyak.subs(values)), 300)
+xs_lrp = heavy_ball(grad_lrp, np.array([VARIANT["x0_lrp"]]), float(lr_polyak.subs(values)),
+                    float(momentum_polyak.subs(values)), 300)
 period = next(p for p in range(1, 50) if abs(xs_lrp[-1, 0] - xs_lrp[-1 - p, 0]) < 1e-6)
 ### END SOLUTION
 print("last iterates:", xs_lrp[-6:, 0], "period", period)
 
 # %% nbgrader={"grade": true, "grade_id": "test_lrp", "points": 2}
-assert xs_lrp.shape == (301, 1)
-assert period == 3, f"expected a cycle of period 3, got {period}"
-assert abs(xs_lrp[-1, 0]) > 0.1, "the heavy ball should not have converged to x* = 0"
-xs_nag = nesterov(grad_lrp, np.array([3.3]), 1 / 25, (5 - 1) / (5 + 1), 300)
-assert abs(xs_nag[-1, 0]) < 1e-6, "Nesterov's method (a guarantee for every such f) converges here"
-print("heavy ball cycles; Nesterov converges")
+check("test_lrp", globals())
+### BEGIN HIDDEN TESTS
+check("test_lrp", globals(), hidden=True)
+### END HIDDEN TESTS
 
 # %%
+xs_nag = nesterov(grad_lrp, np.array([VARIANT["x0_lrp"]]), 1 / 25, (5 - 1) / (5 + 1), 300)
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.plot(xs_lrp[:60, 0], ".-", label="heavy ball (Polyak's parameters)")
 ax.plot(xs_nag[:60, 0], ".-", label="Nesterov")

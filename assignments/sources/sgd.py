@@ -22,12 +22,16 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
-from ratecheck.assignments.support import equivalent, setup
+from ratecheck.assignments.spec import check
+from ratecheck.assignments.support import setup
 from ratecheck.implementations import CountedOracle, gradient_descent
 from ratecheck.implementations.problems import noisy_quadratic, worst_case_start
 from ratecheck.theory import SYMBOLS, get
 
 setup()  # warnings and stderr appear as ordinary output (they never cost you points)
+
+# %% nbgrader={"grade_id": "variant", "locked": true}
+VARIANT = ...  # filled in by the build (each student's release: their own parameters)
 
 # %% [markdown]
 # ## Part 1: implement SGD (6 points)
@@ -61,29 +65,7 @@ def sgd(grad_i, n, x0, lr, steps, rng, batch_size=1):
 # `batch_size` indices per step, and reproducibility from the seed.
 
 # %% nbgrader={"grade": true, "grade_id": "test_sgd_visible", "points": 2}
-calls = []
-
-
-def grad_i_same(x, idx):  # every component is x^2: gradient 2x whatever idx is
-    calls.append(np.asarray(idx))
-    return 2.0 * x
-
-
-xs = sgd(grad_i_same, 5, np.array([1.0]), 0.25, 3, np.random.default_rng(0))
-assert isinstance(xs, np.ndarray) and xs.shape == (4, 1), f"expected an array of shape (4, 1), got {xs!r}"
-assert np.allclose(xs[:, 0], [1.0, 0.5, 0.25, 0.125]), f"wrong iterates {xs[:, 0]}"
-xs = sgd(grad_i_same, 5, np.array([1.0]), lambda k: 0.25 / (k + 1), 2, np.random.default_rng(0))
-assert np.allclose(xs[:, 0], [1.0, 0.5, 0.375]), f"lr must be called with k = 0, 1, ...: got {xs[:, 0]}"
-calls.clear()
-sgd(grad_i_same, 5, np.array([1.0, -1.0]), 0.1, 4, np.random.default_rng(0), batch_size=3)
-used = np.concatenate(calls)
-assert used.size == 12, f"4 steps with batch_size=3 should use 12 component gradients, used {used.size}"
-assert np.issubdtype(used.dtype, np.integer) and used.min() >= 0 and used.max() < 5, "indices must be in 0..n-1"
-c = np.arange(5.0)
-run1 = sgd(lambda x, idx: x - c[idx].mean(), 5, np.zeros(1), 0.5, 10, np.random.default_rng(7))
-run2 = sgd(lambda x, idx: x - c[idx].mean(), 5, np.zeros(1), 0.5, 10, np.random.default_rng(7))
-assert np.array_equal(run1, run2), "the same seed must give the same run: draw only from rng"
-print("visible tests passed")
+check("test_sgd_visible", globals())
 
 # %% [markdown]
 # The hidden tests (4 points) run ratecheck's checks: the mean of $\|x_k - x^*\|^2$ over many seeded runs against
@@ -92,11 +74,8 @@ print("visible tests passed")
 # Try: `from ratecheck.checks import check; print(check(sgd, "sgd").summary())`.
 
 # %% nbgrader={"grade": true, "grade_id": "test_sgd_hidden", "points": 4}
-# Hidden tests: ratecheck's checks of sgd (run by the autograder).
 ### BEGIN HIDDEN TESTS
-from ratecheck.assignments.hidden import grade
-
-grade("sgd", sgd)
+check("test_sgd_hidden", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -113,17 +92,23 @@ k_sgd = get("work.sgd").iterations
 k_gd, k_sgd
 
 # %% [markdown]
-# With SymPy, define `n_star`: the $n$ at which both spend the same work.
+# Your SGD uses mini-batches of `b = VARIANT["batch"]` components (drawn with replacement): each step costs $b$
+# component gradients, and its gradient's noise variance is $\sigma^2/b$, so $k_{SGD}$ is `work.sgd`'s count with
+# $\sigma^2$ replaced by $\sigma^2/b$. With SymPy (the symbols are in `SYMBOLS`), define `n_star`: the $n$ at which
+# GD and your mini-batch SGD spend the same work.
 
 # %% nbgrader={"grade_id": "crossover", "solution": true}
 ### BEGIN SOLUTION
-n_star = sp.solve(sp.Eq(n * k_gd, k_sgd), n)[0]
+b, sigma = VARIANT["batch"], SYMBOLS["sigma"]
+n_star = sp.solve(sp.Eq(n * k_gd, b * k_sgd.subs(sigma, sigma / sp.sqrt(b))), n)[0]
 ### END SOLUTION
 n_star
 
 # %% nbgrader={"grade": true, "grade_id": "test_crossover", "points": 2}
-assert equivalent(n_star, get("work.crossover").expr, ranges={"L": (2.0, 10.0), "eps": (1e-3, 1e-2)}), n_star
-print("n* matches ratecheck's work.crossover")
+check("test_crossover", globals())
+### BEGIN HIDDEN TESTS
+check("test_crossover", globals(), hidden=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## Part 3: count the work and the flops (3 points)
@@ -179,16 +164,11 @@ def flops_to_eps(method, n, eps=EPS, runs=16, steps=1000, seed=0):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_flops", "points": 3}
+check("test_flops", globals())
+
+# %%
 n_pred = float(get("work.crossover").evaluate(eps=EPS, **P))
 flops_component = make_problem(2)[0].flops_component
-k_gd_pred = int(np.ceil(get("work.gd").k_eps(EPS, L=P["L"], mu=P["mu"], R=P["R"])))
-small, large = max(2, round(n_pred / 30)), round(10 * n_pred)
-gd_small, sgd_small = flops_to_eps("gd", small), flops_to_eps("sgd", small)
-gd_large, sgd_large = flops_to_eps("gd", large), flops_to_eps("sgd", large)
-assert gd_small == small * k_gd_pred * flops_component, f"GD at n={small}: {gd_small} flops"
-assert gd_small < sgd_small, f"at n={small} (n*/30) GD should win: GD {gd_small}, SGD {sgd_small} flops"
-assert sgd_large < gd_large, f"at n={large} (10 n*) SGD should win: GD {gd_large}, SGD {sgd_large} flops"
-print(f"n* = {n_pred:.0f}; GD wins at n={small}, SGD wins at n={large}")
 
 # %%
 ns = np.unique(np.round(n_pred * np.logspace(-2, 1, 7)).astype(int))

@@ -1,0 +1,283 @@
+"""Assignments as specs (ratecheck.assignments.spec): the build refuses a test cell that drifted from its spec;
+the specs' reference answers agree with the registry where they coincide; each student's variant differs and
+needs the course secret; the lookups a student could try (the registry's answer for the default problem, a
+made-up array) score 0 on the parts they target while the right answer for the variant passes; the grader holds
+each student to their own variant and the source notebook scores full marks as any student."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+pytest.importorskip("jupytext")
+nbformat = pytest.importorskip("nbformat")
+
+from ratecheck.assignments import build, spec  # noqa: E402
+from ratecheck.assignments.specs import gd, momentum, sgd  # noqa: E402
+from ratecheck.theory import SYMBOLS, get  # noqa: E402
+
+KEY = b"a test secret"
+
+
+def _numeric_equal(a, b, symbols, seed=0):
+    rng = np.random.default_rng(seed)
+    for _ in range(8):
+        point = {s: float(rng.uniform(2, 9)) if s.name == "L" else float(rng.uniform(0.1, 1)) if s.name == "mu"
+                 else float(rng.uniform(1e-4, 1e-2)) if s.name == "eps" else float(rng.uniform(0.5, 3))
+                 for s in symbols}
+        assert float(a.evalf(subs=point)) == pytest.approx(float(b.evalf(subs=point)), rel=1e-9)
+
+
+# ---- drift: the build fails when a graded cell and the spec disagree ------------------------------------------
+def _edited_source(tmp_path, monkeypatch, old, new):
+    text = (build.SOURCES / "gd.py").read_text()
+    assert old in text
+    (tmp_path / "gd.py").write_text(text.replace(old, new, 1))
+    monkeypatch.setattr(build, "SOURCES", tmp_path)
+
+
+def test_build_fails_on_a_deliberately_edited_test_cell(tmp_path, monkeypatch):
+    build.notebook("gd")  # the real source agrees with its spec
+    _edited_source(tmp_path, monkeypatch, 'check("test_derivation", globals())\n',
+                   'check("test_derivation", globals())\nassert rate != 0\n')
+    with pytest.raises(ValueError, match=r"disagree with its spec[\s\S]*test_derivation: the cell's text"):
+        build.notebook("gd")
+
+
+def test_build_fails_on_edited_points_and_on_a_cell_the_spec_does_not_grade(tmp_path, monkeypatch):
+    _edited_source(tmp_path, monkeypatch, '"grade_id": "test_measure", "points": 3',
+                   '"grade_id": "test_measure", "points": 5')
+    with pytest.raises(ValueError, match="test_measure: the notebook gives 5 points, the spec 3"):
+        build.notebook("gd")
+    _edited_source(tmp_path, monkeypatch, '"grade_id": "test_measure"', '"grade_id": "test_measure2"')
+    with pytest.raises(ValueError, match=r"no such test cell[\s\S]*no graded cell 'test_measure2'"):
+        build.notebook("gd")
+
+
+# ---- the specs' references, cross-checked ---------------------------------------------------------------------
+def test_references_reduce_to_the_registry_at_the_registry_s_parameters():
+    L, mu, R, eps = (SYMBOLS[s] for s in ("L", "mu", "R", "eps"))
+    bound = get("gd.strongly_convex")
+    ref = gd.reference({"h": 1.0})
+    _numeric_equal(ref["rate"], bound.derived["rate"], [L, mu])
+    _numeric_equal(ref["k_eps"], bound.iterations, [L, mu, R, eps])
+    n_star = sgd.reference({"batch": 1})
+    _numeric_equal(n_star, get("work.crossover").expr, sorted(n_star.free_symbols, key=str))
+    # and differ from it for every variant drawn (the registry's answer is not the student's)
+    for student in ("alice", "bob", "carol"):
+        v = spec.variant(spec.load("gd"), student, KEY)
+        r = gd.reference(v)["rate"]
+        assert abs(float(r.subs({L: 10, mu: 1})) - float(bound.derived["rate"].subs({L: 10, mu: 1}))) > 1e-3
+
+
+def test_tight_count_is_what_gradient_descent_measures():
+    """The measurement's reference against an independent run of ratecheck's GD on the worst-case start."""
+    from ratecheck.implementations import gradient_descent
+    from ratecheck.implementations.problems import quadratic_spectrum, worst_case_start
+
+    v = spec.variant(spec.load("gd"), "alice", KEY)
+    for kappa in v["kappas"]:
+        problem = quadratic_spectrum(v["d"], 1.0, kappa, 0)
+        k = gd.tight_count(v, kappa)
+        xs = gradient_descent(problem.grad, worst_case_start(problem, "min"), v["h"] / problem.L, k + 5)
+        first = int(np.argmax(np.linalg.norm(xs - problem.x_star, axis=1) <= v["eps"]))
+        assert k - 1 <= first <= k
+
+
+# ---- variants -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", spec.BUILT_IN)
+def test_variants_differ_per_student_and_depend_on_the_secret(name):
+    s = spec.load(name)
+    alice, bob = spec.variant(s, "alice", KEY), spec.variant(s, "bob", KEY)
+    assert alice != bob
+    assert spec.variant(s, "alice", KEY) == alice  # reproducible
+    assert spec.variant(s, "alice", b"another course") != alice  # without the secret, not predictable
+    assert spec.variant(s, None, KEY) == {"assignment": name, **s.default}
+    json.dumps(alice)  # a variant is plain data (the release's locked cell, the child's namespace)
+
+
+def test_secret_file_is_private_and_per_student_releases_hold_each_variant(tmp_path):
+    course = tmp_path / "course"
+    build.build(course, ["gd"], release=False)
+    path = course / spec.SECRET_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    key = spec.secret(course)
+    assert spec.secret(course, create=True) == key  # never replaced once made
+    (course / "release" / "gd").mkdir(parents=True)  # nbgrader's release, stood in for by the source notebook
+    nbformat.write(build.notebook("gd"), course / "release" / "gd" / "gd.ipynb")
+    paths = build.release_for(course, "gd", ["alice", "bob"])
+    shown = []
+    for student, p in zip(["alice", "bob"], paths, strict=True):
+        (cell,) = [c for c in nbformat.read(p, as_version=4).cells
+                   if c.metadata["nbgrader"]["grade_id"] == spec.VARIANT_ID]
+        ns: dict = {}
+        exec(cell.source.replace("print(VARIANT)", ""), ns)
+        assert ns["VARIANT"] == spec.variant_for(course, "gd", student)
+        shown.append(ns["VARIANT"])
+    assert shown[0] != shown[1]
+
+
+# ---- lookups score 0 on the parts they target (and the right answer passes: the check can tell) ----------------
+def _fails(name, grade_id, ns, variant):
+    part = spec.load(name).part(grade_id)
+    with pytest.raises(AssertionError):
+        part.run(spec.Local(ns), variant)
+
+
+def _passes(name, grade_id, ns, variant):
+    spec.load(name).part(grade_id).run(spec.Local(ns), variant)
+
+
+@pytest.mark.parametrize("student", ["alice", "bob"])
+def test_registry_lookup_fails_the_gd_derivation(student):
+    v = spec.variant(spec.load("gd"), student, KEY)
+    bound = get("gd.strongly_convex")
+    lookup = {"rate": bound.derived["rate"], "k_eps": bound.iterations}
+    spec.load("gd").part("test_derivation").visible(spec.Local(lookup), v)  # the form is fine: visible passes
+    _fails("gd", "test_derivation", lookup, v)
+    L, mu, R, eps = (SYMBOLS[s] for s in ("L", "mu", "R", "eps"))
+    rate = 1 - sp.nsimplify(v["h"]) * mu / L  # derived by hand for this student's step
+    _passes("gd", "test_derivation", {"rate": rate, "k_eps": sp.log(eps / R) / sp.log(rate)}, v)
+
+
+@pytest.mark.parametrize("student", ["alice", "bob"])
+def test_registry_lookup_fails_the_sgd_crossover(student):
+    v = spec.variant(spec.load("sgd"), student, KEY)
+    _fails("sgd", "test_crossover", {"n_star": get("work.crossover").expr}, v)
+    n, sigma, b = SYMBOLS["n"], SYMBOLS["sigma"], v["batch"]
+    k_sgd = get("work.sgd").iterations.subs(sigma, sigma / sp.sqrt(b))
+    _passes("sgd", "test_crossover", {"n_star": sp.solve(sp.Eq(n * get("work.gd").iterations, b * k_sgd), n)[0]}, v)
+
+
+def test_made_up_lrp_data_earns_nothing():
+    from ratecheck.implementations import heavy_ball, nesterov
+
+    v = spec.variant(spec.load("momentum"), "alice", KEY)
+    ns = {"nesterov": nesterov, "period": 3, "xs_lrp": np.where(np.arange(301) % 3 == 0, 2.5, 0.5)[:, None]}
+    spec.load("momentum").part("test_lrp").visible(spec.Local(ns), v)  # right shape: the visible test passes
+    _fails("momentum", "test_lrp", ns, v)
+    lr, beta = 4 / (5 + 1) ** 2, (5 - 1) ** 2 / (5 + 1) ** 2  # Polyak's for L = 25, mu = 1, by hand
+    xs = heavy_ball(momentum.grad_lrp, np.array([v["x0_lrp"]]), lr, beta, 300)
+    period = next(p for p in range(1, 50) if abs(xs[-1, 0] - xs[-1 - p, 0]) < 1e-6)
+    _passes("momentum", "test_lrp", {**ns, "xs_lrp": xs, "period": period}, v)
+    _fails("momentum", "test_lrp", {**ns, "xs_lrp": xs, "period": period + 1}, v)
+
+
+def test_a_notebook_without_a_variant_is_told_to_run_from_the_top():
+    with pytest.raises(AssertionError, match="VARIANT is not defined"):
+        spec.check("test_derivation", {})
+
+
+# ---- the grader: own variant per student, source notebook full marks as anyone ----------------------------------
+@pytest.fixture(scope="module")
+def gd_course(tmp_path_factory):
+    return build.build(tmp_path_factory.mktemp("specs") / "course", ["gd"], release=False)
+
+
+def _grade(course: Path, nb, student, name="gd"):
+    from ratecheck.grading import notebook, rubric
+    from ratecheck.grading.sandbox import Limits
+
+    path = course / "sub" / student / f"{name}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    rub = rubric.load(course, name)
+    sub = notebook.read(path)
+    parts = rubric.grade(rub, sub.cells, Limits(call_seconds=120.0, load_seconds=120.0), ids=sub.ids,
+                         cpu={g: 300.0 for g, _ in rub.parts}, student=student)
+    return {p.grade_id: (p.score, p.points, p.reason) for p in parts}
+
+
+def _with_derivation(nb, code):
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    (cell,) = [c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == "derivation"]
+    cell.source = code
+    return nb
+
+
+def test_grader_holds_each_student_to_their_own_variant(gd_course):
+    source = nbformat.read(gd_course / "source" / "gd" / "gd.ipynb", as_version=4)
+    for student in ("alice", "bob"):  # the instructor's notebook, submitted as anyone: full marks
+        scores = _grade(gd_course, source, student)
+        assert all(s == p for s, p, _ in scores.values()), scores
+    lookup = _with_derivation(source, 'bound = get("gd.strongly_convex")\nrate = bound.derived["rate"]\n'
+                                      'k_eps = bound.iterations')
+    scores = _grade(gd_course, lookup, "alice")
+    assert scores["test_derivation"][0] == 0 and "rate is not the expected expression" in scores["test_derivation"][2]
+    h = spec.variant_for(gd_course, "gd", "alice")["h"]
+    other = next(s for s in (f"student{i}" for i in range(100)) if spec.variant_for(gd_course, "gd", s)["h"] != h)
+    alices = _with_derivation(source, f"rate = 1 - sp.nsimplify({h!r}) * mu / L\n"
+                                      "k_eps = sp.log(eps / R) / sp.log(rate)")
+    assert _grade(gd_course, alices, "alice")["test_derivation"][0] == 2  # right for alice
+    assert _grade(gd_course, alices, other)["test_derivation"][0] == 0  # copied by another student: wrong there
+
+
+def test_the_sandbox_cannot_import_the_references(gd_course):
+    """What the submission's process can import holds the checks' inputs, not the variant's derivations."""
+    source = nbformat.read(gd_course / "source" / "gd" / "gd.ipynb", as_version=4)
+    peek = _with_derivation(source, "from ratecheck.assignments.specs.gd import reference\n"
+                                    "rate = reference(VARIANT)['rate']\nk_eps = reference(VARIANT)['k_eps']")
+    scores = _grade(gd_course, peek, "alice")
+    assert scores["test_derivation"][0] == 0 and "rate" in scores["test_derivation"][2], scores
+    assert scores["test_gd_visible"][0] == 2  # the rest of the notebook is graded as usual
+
+
+def test_a_fourth_assignment_through_the_spec_alone(tmp_path):
+    """acceleration: no line of grading/ names it; its source scores full marks as two students, a plausible
+    wrong triple momentum passes the visible tests and fails the hidden ones."""
+    from ratecheck.assignments.samples import WRONG
+
+    grading = Path(build.__file__).parents[1] / "grading"
+    assert not [p for p in grading.glob("*.py") if "acceleration" in p.read_text()]
+    course = build.build(tmp_path / "course", ["acceleration"], release=False)
+    source = nbformat.read(course / "source" / "acceleration" / "acceleration.ipynb", as_version=4)
+    for student in ("alice", "bob"):
+        scores = _grade(course, source, student, "acceleration")
+        assert all(s == p for s, p, _ in scores.values()), scores
+    grade_id, _, code = WRONG["acceleration"]
+    (cell,) = [c for c in source.cells if c.metadata["nbgrader"]["grade_id"] == grade_id]
+    cell.source = code
+    scores = _grade(course, source, "alice", "acceleration")
+    assert scores["test_tm_visible"][0] == 2 and scores["test_tm_hidden"][0] == 0
+    assert scores["test_tm_hidden"][2].startswith("property conformance")
+
+
+# ---- a course's own assignment, as the README's "Write your own assignment" tells it ----------------------------
+EXAMPLE = Path(build.__file__).parents[1] / "docs" / "example_course"
+
+
+def test_write_your_own_assignment_as_the_readme_says(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    course = tmp_path / "course"
+    shutil.copytree(EXAMPLE, course)
+    assert build.main([str(course), "--assignment", "contraction", "--students", "alice,bob"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["student_releases"]) == 2 and build.leaks(course / "release") == []
+    source = nbformat.read(course / "source" / "contraction" / "contraction.ipynb", as_version=4)
+    for student in ("alice", "bob"):
+        scores = _grade(course, source, student, "contraction")
+        assert scores == {"test_q": (2.0, 2.0, "passed")}, scores
+    lookup = nbformat.from_dict(json.loads(json.dumps(source)))
+    (cell,) = [c for c in lookup.cells if c.metadata["nbgrader"]["grade_id"] == "answer"]
+    cell.source = "q = 1 - mu / L"  # the textbook's answer for h = 1
+    assert _grade(course, lookup, "alice", "contraction")["test_q"][0] == 0
+    # in the notebook (run where nbgrader runs it) the test cell finds the course's spec
+    monkeypatch.chdir(course / "source" / "contraction")
+    ns: dict = {}
+    exec("\n".join(c.source for c in source.cells if c.cell_type == "code"), ns)
+    ns["q"] = SYMBOLS["mu"] / SYMBOLS["L"]  # in (0, 1): the visible check passes, the hidden one does not
+    spec.check("test_q", ns)
+    with pytest.raises(AssertionError, match="q is not the expected expression"):
+        spec.check("test_q", ns, hidden=True)
+
+
+def test_build_command_line_refuses_an_unknown_assignment_in_one_line(tmp_path, capsys):
+    assert build.main([str(tmp_path / "c"), "--no-release", "--assignment", "nope"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: no assignment source") and "\n" not in err
