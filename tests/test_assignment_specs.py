@@ -168,6 +168,27 @@ def test_made_up_lrp_data_earns_nothing():
     _fails("momentum", "test_lrp", {**ns, "xs_lrp": xs, "period": period + 1}, v)
 
 
+def test_made_up_measurements_with_the_right_shape_earn_nothing():
+    """Counts and flops invented to fit the visible sanity checks (slopes, who wins) fail the hidden rerun."""
+    v = spec.variant(spec.load("momentum"), "alice", KEY)
+    made_up = {"iterations": lambda m, kappa, eps=1e-6: float(round(kappa if m == "gd" else 3 * np.sqrt(kappa)))}
+    spec.load("momentum").part("test_iterations").visible(spec.Local(made_up), v)
+    _fails("momentum", "test_iterations", made_up, v)
+
+    from ratecheck.implementations import sgd as reference_sgd
+
+    k_gd = int(np.ceil(get("work.gd").k_eps(sgd.EPS, L=4.0, mu=1.0, R=1.0)))
+    flops = {"sgd": reference_sgd,
+             "flops_to_eps": lambda m, n: float(n * k_gd * 8) if m == "gd" else 500.0 * 8}  # SGD: invented
+    sv = spec.variant(spec.load("sgd"), "alice", KEY)
+    spec.load("sgd").part("test_flops").visible(spec.Local(flops), sv)
+    _fails("sgd", "test_flops", flops, sv)
+    n_pred = float(get("work.crossover").evaluate(eps=sgd.EPS, **sgd.P))
+    truth = {n: sgd.sgd_flops_rerun(spec.Local(flops), n) for n in (max(2, round(n_pred / 30)), round(10 * n_pred))}
+    honest = {**flops, "flops_to_eps": lambda m, n: float(n * k_gd * 8) if m == "gd" else truth[n]}
+    _passes("sgd", "test_flops", honest, sv)
+
+
 def test_a_notebook_without_a_variant_is_told_to_run_from_the_top():
     with pytest.raises(AssertionError, match="VARIANT is not defined"):
         spec.check("test_derivation", {})

@@ -201,6 +201,9 @@ def iterations(method, kappa, eps=1e-6):
 
 # %% nbgrader={"grade": true, "grade_id": "test_iterations", "points": 3}
 check("test_iterations", globals())
+### BEGIN HIDDEN TESTS
+check("test_iterations", globals(), hidden=True)
+### END HIDDEN TESTS
 
 # %%
 kappas = np.asarray(VARIANT["kappas"])

@@ -165,6 +165,9 @@ def flops_to_eps(method, n, eps=EPS, runs=16, steps=1000, seed=0):
 
 # %% nbgrader={"grade": true, "grade_id": "test_flops", "points": 3}
 check("test_flops", globals())
+### BEGIN HIDDEN TESTS
+check("test_flops", globals(), hidden=True)
+### END HIDDEN TESTS
 
 # %%
 n_pred = float(get("work.crossover").evaluate(eps=EPS, **P))

@@ -101,6 +101,38 @@ def iterations_check(ans: Answers, variant: Variant) -> None:
            "the heavy ball took longer than heavy_ball.quadratic allows")
 
 
+def reference_count(method: str, kappa: float, eps: float = 1e-6) -> int | None:
+    """The grader's own run of `iterations(method, kappa)`: ratecheck's implementations with the notebook's
+    steps (30 kappa for GD, 30 sqrt(kappa) for the momentum methods) and Polyak's parameters from the registry."""
+    from ...implementations import gradient_descent, heavy_ball, nesterov
+    from ...implementations.problems import quadratic_spectrum, worst_case_start
+    from ...theory import SYMBOLS, get
+
+    problem = quadratic_spectrum(10, 1.0, kappa, 0)
+    x0 = worst_case_start(problem, "both")
+    if method == "gd":
+        xs = gradient_descent(problem.grad, x0, 1.0 / kappa, int(30 * kappa))
+    elif method == "heavy_ball":
+        hp = get("heavy_ball.quadratic").hyperparameters
+        values = {SYMBOLS["L"]: kappa, SYMBOLS["mu"]: 1.0}
+        xs = heavy_ball(problem.grad, x0, float(hp["lr"].subs(values)), float(hp["momentum"].subs(values)),
+                        int(30 * np.sqrt(kappa)))
+    else:
+        q = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+        xs = nesterov(problem.grad, x0, 1.0 / kappa, q, int(30 * np.sqrt(kappa)))
+    dist = np.linalg.norm(xs - problem.x_star, axis=1)
+    return int(np.argmax(dist <= eps)) if np.any(dist <= eps) else None
+
+
+def iterations_hidden(ans: Answers, variant: Variant) -> None:
+    """Made-up counts earn nothing: each must be what the grader's own run of that method takes."""
+    for m in ("gd", "heavy_ball", "nesterov"):
+        for kappa in variant["kappas"][::2]:  # every other kappa: three per method keep the rerun cheap
+            got, truth = number(ans, "iterations", m, float(kappa)), reference_count(m, float(kappa))
+            expect(truth is not None and abs(got - truth) <= 1,
+                   f"iterations({m!r}, {kappa:g}) = {got:g} is not what that method takes from the worst-case start")
+
+
 def lrp_visible(ans: Answers, variant: Variant) -> None:
     xs = ans.value("xs_lrp")
     expect(xs.shape == (STEPS_LRP + 1, 1), f"xs_lrp should have shape ({STEPS_LRP + 1}, 1), has {xs.shape}")
@@ -127,6 +159,6 @@ GRADED = (
     Graded("test_heavy_ball_hidden", 3, "hidden", hidden=properties("heavy_ball", "heavy-ball")),
     Graded("test_nesterov_hidden", 3, "hidden", hidden=properties("nesterov", "nesterov")),
     Graded("test_polyak", 3, "derivation", visible=polyak_visible, hidden=polyak_hidden),
-    Graded("test_iterations", 3, "measurement", visible=iterations_check),
+    Graded("test_iterations", 3, "measurement", visible=iterations_check, hidden=iterations_hidden),
     Graded("test_lrp", 2, "measurement", visible=lrp_visible, hidden=lrp_hidden),
 )

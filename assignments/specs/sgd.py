@@ -69,6 +69,32 @@ def crossover_hidden(ans: Answers, variant: Variant) -> None:
     same_expression(ans, "n_star", reference(variant), variant, ranges=RANGES)
 
 
+def sgd_flops_rerun(ans: Answers, n: int, runs: int = 16, steps: int = 1000) -> float:
+    """The grader's own measurement of what flops_to_eps("sgd", n) must return: the student's sgd, run here
+    with the grader's counted oracles and the notebook's seeds (the sandbox batches the runs' queries), the first
+    k whose mean ||x_k - x*||^2 is at most EPS, times one component gradient's flops (b = 1)."""
+    from ...implementations import CountedOracle
+    from ...implementations.oracles import ComponentRows
+    from ...implementations.problems import noisy_quadratic, worst_case_start
+
+    problem = noisy_quadratic(2, P["mu"], P["L"], P["sigma"] ** 2, 0, n=n)
+    x0 = worst_case_start(problem, "min", P["R"])
+    lr = lambda k: 2.0 / (problem.L + problem.mu * (k + 1))  # noqa: E731
+    rngs = [np.random.default_rng([0, r]) for r in range(runs)]
+    sgd = ans.optimizer("sgd", "sgd")
+    batched = getattr(sgd, "replicated", None)
+    if callable(batched):
+        oracles = [CountedOracle(problem) for _ in rngs]
+        outs = batched(ComponentRows(oracles, problem), n, [x0.copy() for _ in rngs], lr, steps, rngs, 1)
+    else:
+        outs = [sgd(CountedOracle(problem).grad_i, n, x0.copy(), lr, steps, rng) for rng in rngs]
+    for out in outs:
+        expect(not isinstance(out, BaseException), f"your sgd failed when rerun on n={n}: {out}")
+    sq = np.mean([np.sum((np.asarray(xs) - problem.x_star) ** 2, axis=1) for xs in outs], axis=0)
+    hit = np.nonzero(sq <= EPS)[0]
+    return float(hit[0] * problem.flops_component) if hit.size else np.inf
+
+
 def flops_check(ans: Answers, variant: Variant) -> None:
     from ...implementations.problems import noisy_quadratic
     from ...theory import get
@@ -84,9 +110,26 @@ def flops_check(ans: Answers, variant: Variant) -> None:
     expect(sgd_large < gd_large, f"at n={large} (10 n*) SGD should win: GD {gd_large}, SGD {sgd_large} flops")
 
 
+def flops_hidden(ans: Answers, variant: Variant) -> None:
+    """Made-up numbers earn nothing: SGD's flops must be what the grader measures rerunning the student's sgd."""
+    from ...theory import get
+
+    n_pred = float(get("work.crossover").evaluate(eps=EPS, **P))
+    per_step = 2 * 2**2  # b = 1 component gradient of the d = 2 dense quadratic (problem.flops_component)
+    for n in (max(2, round(n_pred / 30)), round(10 * n_pred)):
+        got = number(ans, "flops_to_eps", "sgd", n)
+        # the rerun needs only the steps up to the claimed first hit (+1 for rounding at the threshold): SGD's
+        # first k iterates do not depend on the horizon, so this is the full measurement's answer, cheaper
+        claimed = got / per_step
+        horizon = int(claimed) + 1 if np.isfinite(claimed) and claimed.is_integer() and claimed < 1000 else 1000
+        truth = sgd_flops_rerun(ans, n, steps=horizon)
+        expect(got == truth or abs(got - truth) <= per_step,
+               f"flops_to_eps('sgd', {n}) = {got:g} is not what your sgd spends (rerun: {truth:g})")
+
+
 GRADED = (
     Graded("test_sgd_visible", 2, "visible", visible=sgd_visible),
     Graded("test_sgd_hidden", 4, "hidden", hidden=properties("sgd", "sgd")),
     Graded("test_crossover", 2, "derivation", visible=crossover_visible, hidden=crossover_hidden),
-    Graded("test_flops", 3, "measurement", visible=flops_check),
+    Graded("test_flops", 3, "measurement", visible=flops_check, hidden=flops_hidden),
 )
