@@ -42,6 +42,10 @@ from .symbols import L, mu
 
 lam = sp.Symbol("lambda", positive=True)
 z = sp.Symbol("z")
+# The closed form must match the numeric radius from the float coefficients to this: at a double root of the
+# characteristic polynomial (Polyak's tuning at its critical lambda) that radius moves by ~sqrt(ulp) ~ 1.5e-8 as
+# the coefficients round, so 1e-9 would drop correct closed forms; a wrong branch is off by far more.
+CLOSED_FORM_TOL = 1e-7
 GRID = 2001  # lambda nodes for the numeric maximum and the envelope
 LARGE_K = 4096  # beyond this the envelope is evaluated by matrix powers at the nodes (limits only)
 K_EPS_MAX = 2048  # k(eps) is searched up to here; inf beyond (the checks run at most max_steps <= 1000 steps)
@@ -57,10 +61,14 @@ class Coefficients:
     output: tuple[sp.Expr, ...]
 
     def at(self, L_: float, mu_: float) -> Numeric:
-        vals = {L: L_, mu: mu_}
-        return Numeric(tuple(float(sp.N(e.subs(vals), 30)) for e in self.x),
-                       tuple(float(sp.N(e.subs(vals), 30)) for e in self.y), float(sp.N(self.step.subs(vals), 30)),
-                       tuple(float(sp.N(e.subs(vals), 30)) for e in self.output))
+        """The coefficients at (L, mu): evaluated in 30-digit arithmetic (mpmath), then rounded to floats."""
+        import mpmath as mp
+
+        x, y, step, out = _lambdified(self)
+        with mp.workdps(30):
+            L_mp, mu_mp = mp.mpf(L_), mp.mpf(mu_)
+            return Numeric(tuple(float(f(L_mp, mu_mp)) for f in x), tuple(float(f(L_mp, mu_mp)) for f in y),
+                           float(step(L_mp, mu_mp)), tuple(float(f(L_mp, mu_mp)) for f in out))
 
     def companion(self) -> sp.Matrix:
         """T(lambda): the first row x[j] - h lambda y[j], the shift below."""
@@ -71,6 +79,17 @@ class Coefficients:
         for i in range(1, n):
             T[i, i - 1] = 1
         return T
+
+
+@lru_cache(maxsize=64)
+def _lambdified(co: Coefficients) -> tuple[Any, ...]:
+    """The coefficients as mpmath functions of (L, mu), compiled once per method (subs + evalf cost
+    milliseconds per (L, mu), and the checks evaluate at every drawn instance)."""
+
+    def fn(e: sp.Expr) -> Any:
+        return sp.lambdify((L, mu), e, modules="mpmath")
+
+    return tuple(fn(e) for e in co.x), tuple(fn(e) for e in co.y), fn(co.step), tuple(fn(e) for e in co.output)
 
 
 @dataclass(frozen=True)
@@ -184,9 +203,10 @@ def quadratic_rate(co: Coefficients, L_: float, mu_: float) -> QuadraticRate:
     if best[0] < rate * (1 - 1e-9) - 1e-15:  # the candidates missed the maximum: no closed form
         return QuadraticRate(rate, None, where, None)
     expr = _tidy(_branch(co, best[1], L_, mu_))
-    if abs(float(sp.N(expr.subs(vals))) - best[0]) > 1e-9 * max(1.0, best[0]):
+    exact = float(sp.N(expr.subs(vals), 30))
+    if abs(exact - best[0]) > CLOSED_FORM_TOL * max(1.0, best[0]):
         return QuadraticRate(rate, None, where, None)
-    return QuadraticRate(best[0], expr, best[2], _tidy(best[1]))
+    return QuadraticRate(exact, expr, best[2], _tidy(best[1]))
 
 
 def envelope(num: Numeric, L_: float, mu_: float, K: int, which: Sequence[float] | None = None) -> np.ndarray:
