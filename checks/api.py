@@ -14,7 +14,7 @@ from .properties import PER_METHOD, PER_SETTING
 from .report import PropertyResult, Report
 from .run import Unsupported
 
-DETERMINISTIC_ONLY, STOCHASTIC_ONLY = {"bound"}, {"statistics"}
+DETERMINISTIC_ONLY, STOCHASTIC_ONLY = {"bound", "stall"}, {"statistics"}
 
 
 def plan(method: str | Method, properties: Iterable[str] | None = None,

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..implementations import gradient_descent, heavy_ball, sgd
+from .precision_variants import gd_bfloat16_weights
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("sgd: sum instead of mean", "sgd", sgd_sum_not_mean, "statistics", "exceeds sgd.minibatch"),
     Mutant("sgd: ignores its rng", "sgd", sgd_unseeded, "discipline", "same seed"),
     Mutant("sgd: ten times too small a step", "sgd", sgd_slow, "regimes", "theory predicts SGD"),
+    Mutant("gd: bfloat16 weights behind a float32 interface", "gd", gd_bfloat16_weights, "stall", "rounded away"),
     Mutant("gd: list output", "gd", gd_list_output, None),
     Mutant("heavy ball: torch-style momentum buffer", "heavy-ball", hb_torch_style, None),
     Mutant("sgd: sampling without replacement", "sgd", sgd_without_replacement, None),

@@ -12,6 +12,7 @@ from ..implementations import CountedOracle, OracleCallError, oracles
 from ..implementations.oracles import ComponentRows, Query
 from ..implementations.problems import Problem
 from ..methods import Method, get
+from . import precision
 
 
 class Unsupported(Exception):
@@ -28,6 +29,11 @@ class Run:
     counts: dict[str, float] = field(default_factory=dict)
     log: tuple[Query, ...] = ()
     steps: int = 0
+    dtype: str = "float64"  # the precision of the iterates as the optimizer returned them (checks.precision)
+
+    @property
+    def precision(self) -> precision.Precision:
+        return precision.get(self.dtype)
 
 
 def run(method: str | Method, optimizer: Any, problem: Problem, x0: np.ndarray, hp: dict[str, Any], steps: int,
@@ -88,7 +94,7 @@ def _validate(out: Any, x0_given: np.ndarray, x0: np.ndarray, problem: Problem, 
     if not np.array_equal(x0_given, x0):
         return Run(None, "the optimizer modified x0 in place (it must not write into its input)", counts, log, steps)
     try:
-        xs = np.array(out, dtype=float)
+        dtype, xs = precision.as_float64(out)  # the dtype is recorded before the cast loses it
     except (TypeError, ValueError) as exc:
         return Run(None, f"the optimizer returned {type(out).__name__}, which is not an array of iterates: "
                    f"{exc}", counts, log, steps)
@@ -99,7 +105,7 @@ def _validate(out: Any, x0_given: np.ndarray, x0: np.ndarray, problem: Problem, 
     bad = np.nonzero(~np.isfinite(xs).all(axis=1))[0]
     if bad.size:
         return Run(None, f"iterate x_{bad[0]} is not finite ({xs[bad[0]]})", counts, log, steps)
-    return Run(xs, None, counts, log, steps)
+    return Run(xs, None, counts, log, steps, dtype)
 
 
 def measure(quantity: str, problem: Problem, xs: np.ndarray, x_star: np.ndarray) -> np.ndarray:

@@ -1,10 +1,11 @@
 """The properties a method is checked for. Per setting: bound (deterministic) or statistics (SGD),
-discipline, conformance. Per method: regimes (gd, sgd) and impossibility (deterministic methods)."""
+discipline, conformance, stall (deterministic). Per method: regimes (gd, sgd) and impossibility (deterministic
+methods)."""
 
-from . import bound, conformance, discipline, impossibility, regimes, statistics
+from . import bound, conformance, discipline, impossibility, regimes, stall, statistics
 
 PER_SETTING = {"bound": bound.check, "statistics": statistics.check, "discipline": discipline.check,
-               "conformance": conformance.check}
+               "conformance": conformance.check, "stall": stall.check}
 PER_METHOD = {"regimes": regimes.check, "impossibility": impossibility.check}
 ALL = (*PER_SETTING, *PER_METHOD)
 

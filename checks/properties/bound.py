@@ -12,7 +12,7 @@ from ...methods import Method, Setting
 from ..config import Config
 from ..methods import prescribed
 from ..report import PropertyResult
-from ..run import RTOL, allowance, measure, run
+from ..run import RTOL, measure, run
 from ..strategies import instances
 from ._common import Examples, bound_values, counterexample, steps_for
 from ._search import Violation, search
@@ -22,6 +22,7 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
     bound = setting.bound
     iters: list[tuple[int, int]] = []  # (observed k to eps, bound's k(eps))
     seen = Examples()
+    floors: dict[str, float] = {}  # lower precisions seen -> their largest floor
 
     def body(inst) -> float:
         hp = prescribed(setting, inst.problem, inst.drawn)
@@ -35,7 +36,12 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
         ks = np.arange(bound.k_min, steps + 1)
         bnd = bound.evaluate(k=ks, **vals)
         obs_k = obs[bound.k_min:]
-        tol = allowance(bound.quantity, inst.problem, inst.x0, x_star)
+        p = r.precision  # the allowance along the trajectory: the float64 one, plus the floor of a lower dtype
+        tol = p.allowance(bound.quantity, inst.problem, inst.x0, x_star, hp, steps)
+        floor = p.floor(inst.problem, inst.x0, x_star, hp, steps)
+        where = f" ({p.describe(floor)})" if p.lower else ""
+        if p.lower:
+            floors[p.name] = max(floors.get(p.name, 0.0), floor)
         bad = np.nonzero(obs_k > bnd * (1 + RTOL) + tol)[0]
         meaningful = bnd > 10 * tol
         ratio = float(np.max(obs_k[meaningful] / bnd[meaningful])) if meaningful.any() else 0.0
@@ -43,7 +49,7 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
         if bad.size:
             j = int(bad[0])
             raise Violation(counterexample(
-                inst, hp, f"{bound.quantity} exceeds the bound {bound.id} at k={ks[j]}",
+                inst, hp, f"{bound.quantity} exceeds the bound {bound.id} at k={ks[j]}{where}",
                 step=int(ks[j]), observed=float(obs_k[j]), bound=float(bnd[j]),
                 observed_curve=[float(v) for v in obs], bound_curve=[float(v) for v in bnd],
                 bound_start=bound.k_min))
@@ -56,7 +62,8 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
             iters.append((k_obs, int(k_bound)))
             if k_obs > k_bound:
                 raise Violation(counterexample(
-                    inst, hp, f"reached eps={eps:.3g} only at k={k_obs}, after the bound's k(eps)={k_bound:g}",
+                    inst, hp, f"reached eps={eps:.3g} only at k={k_obs}, after the bound's k(eps)={k_bound:g}"
+                    f"{where}",
                     step=k_obs, observed=float(obs[min(k_obs, steps)]), bound=eps))
         return ratio
 
@@ -68,5 +75,6 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
                                  max(a / b for a, b in iters if b > 0) if any(b > 0 for _, b in iters) else None}
     return PropertyResult(
         "bound", setting.name, "fail" if out.counterexample else "pass", out.examples, out.worst_ratio,
-        out.counterexample.message if out.counterexample else f"within {bound.id} on every k",
+        out.counterexample.message if out.counterexample else f"within {bound.id} on every k"
+        + "".join(f" (checked in {d}, floor up to {f:.2g})" for d, f in sorted(floors.items())),
         bound.id, out.counterexample, time.perf_counter() - t0, details)

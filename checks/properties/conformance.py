@@ -26,11 +26,12 @@ from ._search import Violation, search
 RTOL = 1e-8
 
 
-def _close(a: np.ndarray, b: np.ndarray, scale: float) -> bool:
-    return float(np.linalg.norm(a - b)) <= RTOL * (scale + float(np.linalg.norm(a)) + float(np.linalg.norm(b))) + 1e-300
+def _close(a: np.ndarray, b: np.ndarray, scale: float, rtol: float = RTOL) -> bool:
+    return float(np.linalg.norm(a - b)) <= rtol * (scale + float(np.linalg.norm(a)) + float(np.linalg.norm(b))) + 1e-300
 
 
-def follows(method: Method, xs: np.ndarray, log: Sequence[Query], hp: dict[str, Any]) -> str | None:
+def follows(method: Method, xs: np.ndarray, log: Sequence[Query], hp: dict[str, Any], rtol: float = RTOL,
+            ) -> str | None:
     """None if xs follows the method's update rule given the logged (query, answer) pairs, else what broke.
 
     The log is grouped into steps (Method.group); for each step the rule (Method.update) predicts where the
@@ -42,11 +43,11 @@ def follows(method: Method, xs: np.ndarray, log: Sequence[Query], hp: dict[str, 
         pred = method.update(k, xs, steps, hp)
         at_scale = pred.scale if pred.at_scale is None else pred.at_scale
         for q, want in zip(queries, pred.at, strict=False):
-            if not _close(q.x, want, at_scale):
+            if not _close(q.x, want, at_scale, rtol):
                 return pred.at_error.format(k=k, k1=k + 1, got=q.x, want=want)
         if broken is not None and broken[0] == k:
             return broken[1]
-        if not _close(xs[k + 1], pred.next, pred.scale):
+        if not _close(xs[k + 1], pred.next, pred.scale, rtol):
             return pred.next_error.format(k=k, k1=k + 1, got=xs[k + 1], want=pred.next)
     return broken[1] if broken is not None else None
 
@@ -60,7 +61,7 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
                 record=True)
         if r.error:
             raise Violation(counterexample(inst, hp, r.error))
-        broke = follows(method, r.xs, r.log, hp)
+        broke = follows(method, r.xs, r.log, hp, r.precision.conformance_rtol)  # ulps of the iterates' dtype
         sampled = method.draws(r.log) if method.draws is not None and not broke else None
         if sampled is not None and sampled.size:
             counts.append(np.bincount(sampled, minlength=inst.problem.n))

@@ -33,9 +33,9 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
         broke = method.budget(r.counts, hp, steps)
         if broke:
             raise Violation(counterexample(inst, hp, broke))
-        if not np.array_equal(r.xs[0], inst.x0):
-            raise Violation(counterexample(inst, hp, "the first iterate is not x0 (iterates must start at x0)",
-                                           step=0))
+        if not np.array_equal(r.xs[0], r.precision.stored(inst.x0)):  # x0 as the optimizer's dtype stores it
+            raise Violation(counterexample(inst, hp, "the first iterate is not x0 (iterates must start at x0"
+                                           f"{', rounded to ' + r.dtype if r.precision.lower else ''})", step=0))
         if stochastic:
             again = run(method, optimizer, inst.problem, inst.x0, hp, steps, seed=inst.seed)
             if again.xs is None or not np.array_equal(again.xs, r.xs):
