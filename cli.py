@@ -347,6 +347,9 @@ CHECK_METHODS = methods.names()  # the registry's (ratecheck.methods imports no 
                    "(path/to/file.py:NAME, checked against the bounds derived from its coefficients).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Extra constructor argument for a torch/optax target (repeatable), e.g. --set nesterov=true.")
+@click.option("--dtype", type=click.Choice(["float32", "float64", "bfloat16", "float16"]), default=None,
+              help="Precision of a torch/optax target's parameter (default float32, as their users run them); a "
+                   "function is checked in the dtype of the iterates it returns.")
 @click.option("--property", "properties", multiple=True, help="Only this property (repeatable; default: all).")
 @click.option("--setting", "settings", multiple=True, help="Only this setting (repeatable; default: all).")
 @click.option("--profile", "profile_name", type=click.Choice(["fast", "thorough"]), default=None,
@@ -358,9 +361,9 @@ CHECK_METHODS = methods.names()  # the registry's (ratecheck.methods imports no 
               help="Also write an HTML report with figures into this directory.")
 @PARALLEL_JOBS
 @PARALLEL_SCHEDULER
-def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str, ...], settings: tuple[str, ...],
-          profile_name: str | None, seed: int | None, max_examples: int | None, as_json: bool,
-          report_dir: str | None, jobs: int, scheduler: str | None) -> None:
+def check(target: str, method: str, sets: tuple[str, ...], dtype: str | None, properties: tuple[str, ...],
+          settings: tuple[str, ...], profile_name: str | None, seed: int | None, max_examples: int | None,
+          as_json: bool, report_dir: str | None, jobs: int, scheduler: str | None) -> None:
     """Check one optimizer, TARGET, against the theory of --method.
 
     TARGET is path/to/file.py:function or module:attr, naming a function in the teaching form of the method,
@@ -382,6 +385,10 @@ def check(target: str, method: str, sets: tuple[str, ...], properties: tuple[str
         options = parse_options(sets)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--set") from None
+    if "dtype" in options:
+        raise click.BadParameter("the precision is --dtype, not --set dtype=...", param_hint="--set")
+    if dtype is not None:
+        options["dtype"] = dtype
     theory: str | methods.Method = method
     if ":" in method:  # a user's spec: its bounds are derived, not registered
         theory = _load_spec(method, "--method")

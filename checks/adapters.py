@@ -5,9 +5,11 @@
 
 A target is one of three kinds:
   - a function in the teaching form of the method: used as it is;
-  - a torch.optim.Optimizer subclass (e.g. torch.optim.SGD): built per run on one float64 parameter holding x0,
-    with lr (and momentum, for heavy-ball and nesterov) as the theory prescribes;
-  - an optax transformation factory (e.g. optax.sgd): called as factory(learning_rate=..., momentum=...).
+  - a torch.optim.Optimizer subclass (e.g. torch.optim.SGD): built per run on one parameter holding x0 (in the
+    option `dtype`: float32 by default, as torch users run it; float64, bfloat16, float16), with lr (and
+    momentum, for heavy-ball and nesterov) as the theory prescribes;
+  - an optax transformation factory (e.g. optax.sgd): called as factory(learning_rate=..., momentum=...), on a
+    jax array of that `dtype` (float32 by default, jax's own).
 Extra constructor arguments (`options`, the CLI's --set) go to the torch/optax constructor. They never turn
 Nesterov on by themselves: checking `torch.optim:SGD` as nesterov needs nesterov=True, as a user would write it.
 
@@ -21,8 +23,9 @@ so p_{k+1} = x_{k+1} + mu (x_{k+1} - x_k)). The adapter returns that x sequence,
 already has: no extra oracle calls. A momentum schedule (FISTA's k -> b_k) has no torch/optax counterpart:
 the adapter raises `Unsupported`, and the checker reports that setting as skipped.
 
-torch and optax are imported only when a target of their kind is used. Using optax turns on jax's float64
-mode (jax_enable_x64) for the process: the checks compare iterates to 1e-8 relative.
+torch and optax are imported only when a target of their kind is used. Checking optax in float64 turns on jax's
+float64 mode (jax_enable_x64) for the process. The iterates come back in the parameter's dtype, so the checks
+judge them with that precision's tolerances (checks.precision); the oracle is asked at the parameter's value.
 """
 
 from __future__ import annotations
@@ -42,11 +45,14 @@ from typing import Any
 import numpy as np
 
 from ..methods import Method, get
+from .precision import numpy_dtype
 from .run import Unsupported
 
 KINDS = ("a function in the teaching form", "a torch.optim.Optimizer subclass (e.g. torch.optim:SGD)",
          "an optax transformation factory (e.g. optax:sgd)")
 RESERVED = {"lr", "learning_rate", "momentum", "params"}  # set by the theory or the adapter
+DTYPES = ("float32", "float64", "bfloat16", "float16")  # the `dtype` option of torch/optax targets
+DEFAULT_DTYPE = "float32"  # as torch and JAX users run them
 
 
 class TargetError(ValueError):
@@ -176,7 +182,13 @@ def as_teaching_form(obj: object, method: str | Method, options: dict[str, Any] 
     except ValueError as exc:
         raise TargetError(str(exc)) from None
     options = dict(options or {})
+    dtype = options.pop("dtype", None)
     kind = kind_of(obj)
+    if dtype is not None and (kind == "function" or dtype not in DTYPES):
+        raise TargetError(f"--dtype {dtype!r}: " + (f"expected one of {', '.join(DTYPES)}" if kind != "function" else
+                          "applies to torch.optim and optax targets; a function is checked in the dtype of the "
+                          "iterates it returns"))
+    dtype = dtype or DEFAULT_DTYPE
     if kind == "function":
         if options:
             raise TargetError("--set applies to torch.optim and optax targets only; "
@@ -188,7 +200,7 @@ def as_teaching_form(obj: object, method: str | Method, options: dict[str, Any] 
     if bad := sorted(RESERVED & options.keys()):
         raise TargetError(f"--set cannot set {', '.join(bad)}: learning rate and momentum come from the theory")
     backend = _Torch if kind == "torch" else _Optax
-    return _teaching_form(m, lambda x0, lr, momentum: backend(obj, options, x0, lr, momentum),
+    return _teaching_form(m, lambda x0, lr, momentum: backend(obj, options, x0, lr, momentum, dtype),
                           f"{kind} {getattr(obj, '__qualname__', obj)}")
 
 
@@ -269,24 +281,28 @@ def _iterate(build: Callable[..., Any], gradient: Callable[[int, np.ndarray], np
                           "k -> b_k")
     lr_at = lr if callable(lr) else (lambda k: lr)
     opt = build(np.array(x0, dtype=np.float64), lr, momentum)
-    xs = np.empty((steps + 1, np.size(x0)))
+    dt = numpy_dtype(opt.dtype)
+    xs = np.empty((steps + 1, np.size(x0)), dtype=dt)  # the parameter's dtype: the checks read precision off it
     xs[0] = p = opt.params()
     for k in range(steps):
-        g = np.asarray(gradient(k, p), dtype=np.float64)
+        g = np.asarray(gradient(k, p.astype(np.float64)), dtype=np.float64).astype(dt)  # as the library holds it
         p_next = opt.step(g, float(lr_at(k)))
-        xs[k + 1] = p - float(lr_at(k)) * g if opt.nesterov else p_next  # look-ahead -> gradient-step sequence
+        # look-ahead -> gradient-step sequence, rounded once to the parameter's dtype
+        xs[k + 1] = (p.astype(np.float64) - float(lr_at(k)) * g.astype(np.float64)).astype(dt) if opt.nesterov \
+            else p_next
         p = p_next
     return xs
 
 
 class _Torch:
-    """One torch.optim optimizer on a single float64 parameter."""
+    """One torch.optim optimizer on a single parameter of `dtype`."""
 
-    def __init__(self, cls: Any, options: dict[str, Any], x0: np.ndarray, lr: Any, momentum: float | None) -> None:
+    def __init__(self, cls: Any, options: dict[str, Any], x0: np.ndarray, lr: Any, momentum: float | None,
+                 dtype: str = DEFAULT_DTYPE) -> None:
         import torch
 
-        self.torch = torch
-        self.p = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+        self.torch, self.dtype, self.tdtype = torch, dtype, getattr(torch, dtype)
+        self.p = torch.tensor(x0, dtype=torch.float64).to(self.tdtype).requires_grad_(True)
         kw = dict(options) if momentum is None else {**options, "momentum": momentum}
         if momentum == 0 and kw.get("nesterov"):
             kw["nesterov"] = False  # torch refuses nesterov without momentum; with b = 0 Nesterov *is* gd (kappa = 1)
@@ -294,11 +310,12 @@ class _Torch:
         self.nesterov = bool(self.opt.param_groups[0].get("nesterov", False))
 
     def params(self) -> np.ndarray:
-        return self.p.detach().numpy().copy()
+        # torch's bfloat16 has no NumPy view: through float64 (exact) to ml_dtypes' bfloat16
+        return self.p.detach().to(self.torch.float64).numpy().astype(numpy_dtype(self.dtype))
 
     def step(self, g: np.ndarray, lr: float) -> np.ndarray:
         self.opt.param_groups[0]["lr"] = lr  # a schedule: the step's own lr_k
-        self.p.grad = self.torch.from_numpy(g.copy())
+        self.p.grad = self.torch.from_numpy(g.astype(np.float64)).to(self.tdtype)
         self.opt.step()
         return self.params()
 
@@ -307,7 +324,7 @@ _OPTAX_STEPS: dict[tuple[Any, ...], Callable[..., Any]] = {}  # one compiled ste
 
 
 class _Optax:
-    """One optax GradientTransformation on a float64 jax array.
+    """One optax GradientTransformation on a jax array of `dtype`.
 
     The step is jitted with the learning rate and momentum as arguments, so every run of a check shares one
     compilation (eager optax costs ~0.6 ms a step, the jitted step ~25 us). A schedule is applied as each step's
@@ -315,10 +332,11 @@ class _Optax:
     """
 
     def __init__(self, factory: Any, options: dict[str, Any], x0: np.ndarray, lr: Any,
-                 momentum: float | None) -> None:
+                 momentum: float | None, dtype: str = DEFAULT_DTYPE) -> None:
         import jax
 
-        jax.config.update("jax_enable_x64", True)  # before any array exists
+        if dtype == "float64":
+            jax.config.update("jax_enable_x64", True)  # before any float64 array exists
         import jax.numpy as jnp
 
         self.jax, self.momentum, self.nesterov = jax, momentum, bool(options.get("nesterov", False))
@@ -326,7 +344,8 @@ class _Optax:
         def make(learning_rate: Any, mom: Any) -> Any:
             return factory(learning_rate=learning_rate, **options, **({} if mom is None else {"momentum": mom}))
 
-        self.p = jnp.asarray(x0, dtype=jnp.float64)
+        self.dtype = dtype
+        self.p = jnp.asarray(x0, dtype=numpy_dtype(dtype))  # explicit: x64 mode may be on from another check
         self.state = make(lr(0) if callable(lr) else lr, momentum).init(self.p)
         self.eager = partial(_optax_step, make)
         try:
@@ -336,7 +355,7 @@ class _Optax:
             self.key, self.fn = None, self.eager
 
     def params(self) -> np.ndarray:
-        return np.array(self.p, dtype=np.float64)
+        return np.array(self.p, dtype=numpy_dtype(self.dtype))
 
     def step(self, g: np.ndarray, lr: float) -> np.ndarray:
         try:

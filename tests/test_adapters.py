@@ -25,7 +25,8 @@ STOCHASTIC = ["statistics", "discipline", "conformance"]
 
 
 def adapted(spec: str, method: str, **options):
-    return as_teaching_form(load_target(spec), method, options)
+    # float64, so the algebra compares to 1e-12 (targets default to float32: tests/test_stall.py checks that)
+    return as_teaching_form(load_target(spec), method, {"dtype": "float64", **options})
 
 
 def quad() -> tuple:
