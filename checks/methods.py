@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..implementations.problems import Problem
+from ..implementations.problems import NonconvexProblem, Problem
 from ..methods import Setting, all_methods, names
 from ..theory import SYMBOLS
 
@@ -23,16 +23,25 @@ SETTINGS: dict[str, tuple[Setting, ...]] = {m.name: m.settings for m in all_meth
 
 def problem_values(problem: Problem, x0: np.ndarray, x_star: np.ndarray,
                    constants: Mapping[str, str] | None = None) -> dict[str, float]:
-    """The catalogue symbols a problem instance fixes: L, mu, R, Delta0, sigma; `constants` (a setting's)
+    """The catalogue symbols a problem instance fixes: L, mu, R, Delta0, sigma (Delta0 from f_low below, sigma
+    from the problem's variance bound); `constants` (a setting's)
     says which Problem attribute supplies a symbol where it is not the one of that name (e.g. L from L_max)."""
+    nonconvex = isinstance(problem, NonconvexProblem)
     return {
         "L": problem.L,
         "mu": problem.mu,
-        "R": float(np.linalg.norm(x0 - x_star)),
-        "Delta0": max(problem.f(x0) - problem.f_star, 0.0),
-        "sigma": float(np.sqrt(problem.sigma2_star)),
+        "R": float(np.linalg.norm(x0 - x_star)),  # NaN without a minimiser (no nonconvex bound reads it)
+        "Delta0": max(problem.f(x0) - f_low(problem), 0.0),
+        # nonconvex bounds need the variance everywhere (sigma2), not only at x* (sigma2_star)
+        "sigma": float(np.sqrt(problem.sigma2 if nonconvex else problem.sigma2_star)),
         **{sym: float(getattr(problem, attr)) for sym, attr in (constants or {}).items()},
     }
+
+
+def f_low(problem: Problem) -> float:
+    """The lower bound on f that Delta0 = f(x_0) - f_low is taken from: a nonconvex problem's proven f_low,
+    else f* (theory/nonconvex.py: f_low = f* when f has a minimum)."""
+    return problem.f_low if isinstance(problem, NonconvexProblem) else problem.f_star
 
 
 def prescribed(setting: Setting, problem: Problem, drawn: dict[str, float]) -> dict[str, Any]:

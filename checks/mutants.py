@@ -108,6 +108,10 @@ def gd_slow(grad, x0, lr, steps):
     return gradient_descent(grad, x0, lr / 10, steps)
 
 
+def gd_step_above_two_over_l(grad, x0, lr, steps):
+    return gradient_descent(grad, x0, 2.5 * lr, steps)  # 2.5/L where 1/L is prescribed: beyond 2/L
+
+
 # ---- heavy ball ------------------------------------------------------------------------------------------
 def hb_wrong_momentum_sign(grad, x0, lr, momentum, steps):
     return heavy_ball(grad, x0, lr, momentum, steps) if momentum == 0 else _hb(grad, x0, lr, -momentum, steps)
@@ -231,6 +235,12 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("sgd: sum instead of mean", "sgd", sgd_sum_not_mean, "statistics", "exceeds sgd.minibatch"),
     Mutant("sgd: ignores its rng", "sgd", sgd_unseeded, "discipline", "same seed"),
     Mutant("sgd: ten times too small a step", "sgd", sgd_slow, "regimes", "theory predicts SGD"),
+    Mutant("gd: step 2.5/L (above 2/L) on a nonconvex f", "gd", gd_step_above_two_over_l, "stationarity",
+           "exceeds the bound gd.nonconvex"),
+    Mutant("sgd: frozen schedule on a nonconvex f", "sgd", sgd_frozen_schedule, "stationarity",
+           "exceeds sgd.nonconvex_decreasing"),
+    Mutant("sgd: sum instead of mean on a nonconvex f", "sgd", sgd_sum_not_mean, "stationarity",
+           "exceeds sgd.nonconvex_decreasing"),
     Mutant("gd: bfloat16 weights behind a float32 interface", "gd", gd_bfloat16_weights, "stall", "rounded away"),
     Mutant("gd: list output", "gd", gd_list_output, None),
     Mutant("heavy ball: torch-style momentum buffer", "heavy-ball", hb_torch_style, None),

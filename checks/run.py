@@ -13,6 +13,7 @@ from ..implementations.oracles import ComponentRows, Query
 from ..implementations.problems import Problem
 from ..methods import Method, get
 from . import precision
+from .methods import f_low
 
 
 class Unsupported(Exception):
@@ -108,10 +109,28 @@ def _validate(out: Any, x0_given: np.ndarray, x0: np.ndarray, problem: Problem, 
     return Run(xs, None, counts, log, steps, dtype)
 
 
-def measure(quantity: str, problem: Problem, xs: np.ndarray, x_star: np.ndarray) -> np.ndarray:
-    """The measured quantity per iterate: dist, dist_sq or gap. Huge (diverged) iterates overflow to inf,
-    which the properties judge; numpy's warning about it is silenced, as during the run."""
+def grad_sq(problem: Problem, xs: np.ndarray) -> np.ndarray:
+    """||grad f(x)||^2 for each row x of xs (any leading shape), from the problem itself (not the counted
+    oracle): grad_i_batched over all n components is the full gradient, one call per chunk of rows."""
+    xs = np.asarray(xs, dtype=np.float64)
+    flat = xs.reshape(-1, problem.d)
+    rows = max(1, 2**20 // (problem.n * problem.d))  # keep the (rows, n, d) intermediates near 8 MB
+    out = np.empty(len(flat))
     with np.errstate(all="ignore"):
+        for s in range(0, len(flat), rows):
+            X = flat[s:s + rows]
+            g = problem.grad_i_batched(X, np.broadcast_to(np.arange(problem.n), (len(X), problem.n)))
+            out[s:s + rows] = np.einsum("ij,ij->i", g, g)
+    return out.reshape(xs.shape[:-1])
+
+
+def measure(quantity: str, problem: Problem, xs: np.ndarray, x_star: np.ndarray) -> np.ndarray:
+    """The measured quantity per iterate: dist, dist_sq, gap or grad_sq_min (the running min of ||grad f||^2;
+    grad_sq_avg is a weighted mean of grad_sq the stationarity property forms). Huge (diverged) iterates
+    overflow to inf, which the properties judge; numpy's warning about it is silenced, as during the run."""
+    with np.errstate(all="ignore"):
+        if quantity == "grad_sq_min":
+            return np.minimum.accumulate(grad_sq(problem, xs))
         if quantity == "gap":
             return np.array([problem.f(x) for x in xs]) - problem.f_star
         dist = np.linalg.norm(xs - x_star, axis=1)
@@ -124,6 +143,9 @@ def allowance(quantity: str, problem: Problem, x0: np.ndarray, x_star: np.ndarra
     Rounding in x_k - x* or f(x_k) - f* is a few ulps of the magnitudes involved; 1e-10 of them is far
     above that and far below any violation a wrong method produces.
     """
+    if quantity in ("grad_sq_min", "grad_sq_avg"):  # no x*: the scale of ||grad f||^2 and of L Delta0
+        g0 = problem.grad(np.asarray(x0, dtype=float))
+        return 1e-10 * (float(g0 @ g0) + problem.L * (abs(problem.f(x0)) + abs(f_low(problem))))
     scale_x = float(np.linalg.norm(x_star) + np.linalg.norm(x0 - x_star))
     if quantity == "dist":
         return 1e-10 * scale_x

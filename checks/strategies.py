@@ -9,6 +9,7 @@ well-conditioned instance. `instances(setting)` is what the checks use; the fami
     convex_instances()           rank-deficient quadratics / least squares (mu = 0)
     noisy_instances()            quadratics with Gaussian gradient noise of exactly known variance
     finite_sum_instances()       least-squares sums whose components disagree (variance-reduced methods)
+    nonconvex_instances()        nonconvex finite sums with exact L, a proven f_low and variance bound (no x*)
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from hypothesis import strategies as st
 
 from ..implementations.problems import (
     Problem,
+    cauchy_regression,
     least_squares_rank_deficient,
     least_squares_spread,
     logistic,
+    logistic_nonconvex,
     noisy_quadratic,
     quadratic,
     quadratic_spectrum,
+    random_nonconvex,
     worst_case_start,
 )
 from ..methods import Instance, Setting
@@ -107,12 +111,35 @@ def finite_sum_instances(draw: Any, max_d: int = 2) -> Instance:
     return Instance(problem, x0, start, seed=draw(seeds))
 
 
+@st.composite
+def nonconvex_instances(draw: Any, max_d: int = 4) -> Instance:
+    """One of: a random nonconvex sum (exact L, mu, f_low and variance; depth 1e-3 is nearly the quadratic
+    L/2 ||x||^2, depth 10 has wells deep enough for several stationary points), logistic regression with the
+    nonconvex regulariser (L exact at 0), or Cauchy robust regression with outliers (L an upper bound).
+    x0 at distance 10^-1 .. 10^1 from the origin, where the wells and the regulariser's bend lie."""
+    kind = draw(st.sampled_from(["random", "logistic", "cauchy"]))
+    d = draw(st.integers(1, max_d))
+    if kind == "random":
+        sigma = draw(st.sampled_from([0.0, 10 ** draw(st.floats(-2, 0.5))]))
+        problem = random_nonconvex(d, draw(st.integers(4, 16)), draw(seeds), L=10 ** draw(st.floats(-1, 1)),
+                                   depth=10 ** draw(st.floats(-3, 1)), sigma=sigma)
+    elif kind == "logistic":
+        problem = logistic_nonconvex(draw(st.integers(max(4, d), 32)), d, 10 ** draw(st.floats(-2, 0.5)),
+                                     draw(seeds), scale=10 ** draw(st.floats(-0.5, 1)))
+    else:
+        problem = cauchy_regression(draw(st.integers(max(4, d), 32)), d, draw(seeds),
+                                    outliers=draw(st.sampled_from([0.0, 0.2])))
+    v = np.random.default_rng(draw(seeds)).standard_normal(problem.d)
+    return Instance(problem, 10 ** draw(st.floats(-1, 1)) * v / np.linalg.norm(v), "random", seed=draw(seeds))
+
+
 FAMILIES = {
     "quadratic": quadratic_instances,
     "strongly_convex": strongly_convex_instances,
     "convex": convex_instances,
     "noisy": noisy_instances,
     "finite_sum": finite_sum_instances,
+    "nonconvex": nonconvex_instances,
 }
 
 
@@ -126,4 +153,4 @@ def instances(draw: Any, setting: Setting, finite: bool = False) -> Instance:
 
 
 __all__ = ["FAMILIES", "Instance", "convex_instances", "finite_sum_instances", "instances", "logistic_instances",
-           "noisy_instances", "quadratic_instances", "strongly_convex_instances"]
+           "noisy_instances", "nonconvex_instances", "quadratic_instances", "strongly_convex_instances"]

@@ -113,3 +113,27 @@ def additive_noise(drawn: Mapping[str, Any] | None = None) -> Callable[[], list[
         return [Instance(problem, problem.x_star + 1.0, "random", drawn=dict(drawn or {}), seed=1)]
 
     return tight
+
+
+def nonconvex_worst() -> list[Instance]:
+    """gd.nonconvex's exact worst case (1-D, 100 steps of 1/L from 0: the bound is 3/2 above it), and a nearly
+    quadratic random sum (curvature L everywhere up to 1e-3), where a step above 2/L makes the gradient grow."""
+    from ..implementations.problems import gd_nonconvex_worst_case, random_nonconvex
+
+    worst = gd_nonconvex_worst_case(1.0, 1.0, 100)
+    bowl = random_nonconvex(2, 1, 0, L=1.0, depth=1e-3)
+    return [Instance(worst, np.zeros(1), "zero"), Instance(bowl, np.array([1.0, -1.0]), "random")]
+
+
+def noisy_nonconvex(*drawn: Mapping[str, Any]) -> Callable[[], list[Instance]]:
+    """1-D nearly quadratic f = y^2/2 (depth 1e-3) with component noise of variance exactly 1, x0 = 0 at its bottom
+    (Delta0 < 1e-3), once per dict of drawn hyperparameters: the noise decides, and sgd.nonconvex's noise floor is
+    attained."""
+
+    def tight() -> list[Instance]:
+        from ..implementations.problems import random_nonconvex
+
+        problem = random_nonconvex(1, 16, 0, L=1.0, depth=1e-3, sigma=1.0)
+        return [Instance(problem, np.zeros(1), "zero", drawn=dict(d), seed=1) for d in drawn]
+
+    return tight

@@ -2,7 +2,8 @@
 
     gradient_descent(grad, x0, lr, steps) -> x_0 ... x_steps
 
-Settings: gd.quadratic (any stable step eta, drawn), gd.strongly_convex and gd.convex (lr = 1/L).
+Settings: gd.quadratic (any stable step eta, drawn), gd.strongly_convex, gd.convex and gd.nonconvex
+(lr = 1/L; nonconvex: the smallest gradient so far, checked by the stationarity property).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ._parts import (
     NOT_THE_UPDATE,
     along_eigenvector,
     convex_worst,
+    nonconvex_worst,
     one_gradient_per_step,
     one_query_per_step,
 )
@@ -50,6 +52,8 @@ METHOD = Method(
                 lower_bound="lower.strongly_convex", pep="builders:gd_strongly_convex"),
         Setting(NAME, "convex", "gd.convex", "convex", tight=convex_worst, lower_bound="lower.convex",
                 pep="builders:gd_convex"),
+        Setting(NAME, "nonconvex", "gd.nonconvex", "nonconvex", tight=nonconvex_worst, lower_bound="lower.nonconvex",
+                pep="nonconvex:gd_nonconvex"),
     ),
     update=update,
     group=one_query_per_step("grad"),

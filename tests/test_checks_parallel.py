@@ -45,7 +45,7 @@ def test_processes_give_the_serial_results_for_failing_and_passing_properties():
             *units(get("sgd"), sgd_sum_not_mean, config, ["statistics", "discipline"])]
     serial = execute(work)
     parallel = execute(work, jobs=2)  # one pool for both methods, as verify does
-    assert {r.verdict for r in serial} == {"pass", "fail"}
+    assert {r.verdict for r in serial} == {"pass", "fail", "skipped"}  # skipped: bound/statistics on nonconvex
     assert [plain(asdict(r)) for r in parallel] == [plain(asdict(r)) for r in serial]
 
 

@@ -24,7 +24,7 @@ QUANTITIES: dict[str, str] = {
     "work": "component-gradient evaluations",
     # Nonconvex f (theory/nonconvex.py): stationarity instead of distance or gap.
     "grad_sq_min": "min_{i<=k} ||grad f(x_i)||^2",
-    "grad_sq_avg": "E||grad f(x_R)||^2, R uniform on {0..k-1}",
+    "grad_sq_avg": "E||grad f(x_R)||^2, R on {0..k-1} with P(R = j) ~ lr_j (uniform for a constant step)",
 }
 
 

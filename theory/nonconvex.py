@@ -7,6 +7,8 @@ gd.nonconvex          step 1/L:  min_{i<=k} ||grad f(x_i)||^2 <= 2 L Delta0 / (k
                       is 4 L Delta0 / (3k + 2) (Abbaszadehpeivasti, de Klerk & Zamani 2022), attained in 1-D.
 sgd.nonconvex         constant step eta < 2/L, bounded variance sigma^2:  E||grad f(x_R)||^2, R uniform on
                       {0, ..., k-1},  <= (2 Delta0 / (k eta) + L sigma^2 eta) / (2 - L eta)   (Ghadimi & Lan 2013).
+sgd.nonconvex_decreasing  eta_j = eta/sqrt(j+1) <= 1/L, batch b:  E||grad f(x_R)||^2, P(R = j) ~ eta_j,
+                      <= (2 Delta0 + L sigma^2 eta^2 (1 + log k)/b) / (2 eta (sqrt(k+1) - 1))   (Ghadimi & Lan 2013).
 sgd.nonconvex_horizon the step min(1/L, sqrt(2 Delta0/L)/(sigma sqrt(k))) fixed from the horizon k:
                       <= 2 L Delta0 / k + 2 sigma sqrt(2 L Delta0 / k)   (Ghadimi & Lan 2013, Cor. 2.2).
 work.nonconvex_crossover  n* = k_SGD(eps)/k_GD(eps) from the two: SGD needs fewer component gradients iff
@@ -23,7 +25,7 @@ import sympy as sp
 from .bound import Bound, Step
 from .registry import get
 from .solve import solve_k
-from .symbols import Delta0, L, eps, eta, k, sigma
+from .symbols import Delta0, L, b, eps, eta, k, sigma
 
 g, h = sp.symbols("g h", positive=True)  # a gradient norm, a step (internal)
 j = sp.Symbol("j", integer=True, nonnegative=True)
@@ -165,6 +167,50 @@ def sgd_nonconvex() -> Bound:
     )
 
 
+def sgd_nonconvex_decreasing() -> Bound:
+    """Ghadimi & Lan's Thm 2.1 for the anytime step eta_j = eta/sqrt(j + 1) <= 1/L with batches of b."""
+    t, gamma = sp.Symbol("t", positive=True), sp.Symbol("gamma", positive=True)
+    noise = sp.Symbol("V", nonnegative=True)
+    # One step with step gamma and a batch mean (variance sigma^2/b, b independent draws), as in _sgd_recursion:
+    one_step = -gamma * g**2 + L / 2 * gamma**2 * (g**2 + noise)
+    coeff = sp.factor(-sp.expand(one_step).coeff(g, 2))  # gamma (1 - L gamma/2) >= gamma/2 for gamma <= 1/L
+    assert sp.simplify(coeff.subs(gamma, 1 / L) - 1 / (2 * L)) == 0
+    # sum_j eta_j/2 E G_j <= Delta0 + L sigma^2/(2b) sum_j eta_j^2, so with P(R = j) proportional to eta_j:
+    sq_sum = eta**2 * (1 + sp.integrate(1 / t, (t, 1, k)))  # sum_{j<k} 1/(j+1) <= 1 + log k
+    lin_sum = eta * sp.integrate(t ** sp.Rational(-1, 2), (t, 1, k + 1))  # sum_{i=1}^k i^{-1/2} >= this
+    expr = sp.simplify((2 * Delta0 + L * sigma**2 / b * sq_sum) / lin_sum)
+    return Bound(
+        id="sgd.nonconvex_decreasing",
+        title="SGD, step eta/sqrt(j+1), batch b, nonconvex L-smooth: gradient at a step-weighted random iterate",
+        quantity="grad_sq_avg",
+        expr=expr,
+        iterations=None,  # log k and sqrt k: no closed form
+        hyperparameters={"lr": eta / sp.sqrt(k + 1), "batch_size": b},
+        k_min=1,
+        assumptions=(*SMOOTH_BOUNDED_BELOW,
+                     "unbiased stochastic gradients with E||g_i - grad f(x)||^2 <= sigma^2 for every x and one "
+                     "component; a batch is the mean of b independent uniform draws (variance sigma^2/b)",
+                     "step eta_j = eta/sqrt(j + 1) with 0 < eta <= 1/L (no horizon fixed in advance)",
+                     "k >= 1 steps; P(R = j) proportional to eta_j on {0, ..., k-1}"),
+        in_expectation=True,
+        source=GL_SOURCE + ", Thm 2.1 (eq. 2.4) with the relaxation 2 eta_j - L eta_j^2 >= eta_j (eta_j <= 1/L), "
+        "which turns its weights 2 eta_j - L eta_j^2 into eta_j; the sums bounded by integrals",
+        derivation=(
+            Step("A step gamma on a batch mean (E||g - grad f||^2 <= V = sigma^2/b) multiplies "
+                 "E||grad f(x_j)||^2 by", coeff),
+            Step("which is >= gamma/2 for gamma <= 1/L. Telescoping to f_low: sum_j eta_j E G_j <= 2 Delta0 + "
+                 "L sigma^2/b sum_j eta_j^2, and sum_{j<k} eta_j^2 = eta^2 H_k <=", sq_sum),
+            Step("while sum_{j<k} eta_j = eta sum_{i=1}^k i^{-1/2} >= eta int_1^{k+1} t^{-1/2} dt =", lin_sum),
+            Step("So with P(R = j) = eta_j / sum_i eta_i, E||grad f(x_R)||^2 <=", expr),
+        ),
+        derived={"lr_max": 1 / L},
+        notes=(DELTA_NOTE, "O(log k / sqrt k) without knowing the horizon; at b = 1 and a fixed horizon the "
+               "step of sgd.nonconvex_horizon is better by the log factor.",
+               "A constant step eta frozen at eta_0 settles at sgd.nonconvex's noise floor L sigma^2 eta/(b (2 - "
+               "L eta)), above this bound once k is large: what a frozen schedule looks like."),
+    )
+
+
 def sgd_nonconvex_horizon() -> Bound:
     _, avg, _ = _sgd_recursion()
     D = sp.Symbol("D", positive=True)  # Ghadimi & Lan's free constant D~ (the best choice is sqrt(2 Delta0/L))
@@ -300,4 +346,5 @@ def work_nonconvex_crossover() -> Bound:
     )
 
 
-BOUNDS = (gd_nonconvex, sgd_nonconvex, sgd_nonconvex_horizon, lower_nonconvex, work_nonconvex_crossover)
+BOUNDS = (gd_nonconvex, sgd_nonconvex, sgd_nonconvex_decreasing, sgd_nonconvex_horizon, lower_nonconvex,
+          work_nonconvex_crossover)

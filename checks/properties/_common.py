@@ -7,10 +7,20 @@ from typing import Any
 
 import numpy as np
 
+from ...methods import Setting
 from ...theory import Bound
 from ..methods import hp_repr, problem_values
-from ..report import Counterexample
+from ..report import Counterexample, PropertyResult
 from ..strategies import Instance
+
+# The quantities of theory/nonconvex.py: no minimiser is assumed, so the stationarity property checks them and
+# bound / statistics (which measure against x* or f*) skip them.
+STATIONARITY = ("grad_sq_min", "grad_sq_avg")
+
+
+def skipped(prop: str, setting: Setting, why: str) -> PropertyResult:
+    """A setting this property does not apply to, with the reason in words."""
+    return PropertyResult(prop, setting.name, "skipped", message=why, bound_id=setting.bound_id)
 
 
 class Examples:
@@ -44,6 +54,8 @@ def steps_for(bound: Bound, vals: dict[str, float], max_steps: int, floor: int =
     target = limit + 1e-9 * (start - limit) if start > limit else start * 1e-9
     if target <= 0:
         return floor
+    if float(bound.evaluate(k=max_steps, **vals)) > target:  # k(target) is beyond the cap: no need to find it
+        return max_steps
     k = float(bound.k_eps(target, **vals))
     return int(min(max_steps, max(floor, k if np.isfinite(k) else max_steps)))
 

@@ -9,17 +9,21 @@ import time
 import numpy as np
 
 from ...methods import Method, Setting
+from ...theory import QUANTITIES
 from ..config import Config
 from ..methods import prescribed
 from ..report import PropertyResult
 from ..run import RTOL, measure, run
 from ..strategies import instances
-from ._common import Examples, bound_values, counterexample, steps_for
+from ._common import STATIONARITY, Examples, bound_values, counterexample, skipped, steps_for
 from ._search import Violation, search
 
 
 def check(method: Method, optimizer: object, setting: Setting, config: Config) -> PropertyResult:
     bound = setting.bound
+    if bound.quantity in STATIONARITY:
+        return skipped("bound", setting, f"{bound.id} bounds {QUANTITIES[bound.quantity]}: the stationarity "
+                       "property checks it")
     iters: list[tuple[int, int]] = []  # (observed k to eps, bound's k(eps))
     seen = Examples()
     floors: dict[str, float] = {}  # lower precisions seen -> their largest floor

@@ -35,7 +35,15 @@ def follows(method: Method, xs: np.ndarray, log: Sequence[Query], hp: dict[str, 
     """None if xs follows the method's update rule given the logged (query, answer) pairs, else what broke.
 
     The log is grouped into steps (Method.group); for each step the rule (Method.update) predicts where the
-    oracle must have been queried and x_{k+1}, which are compared with what happened."""
+    oracle must have been queried and x_{k+1}, which are compared with what happened. Huge finite iterates (a
+    diverging method on a problem with bounded gradients, e.g. the nonconvex family) overflow in the norms:
+    silenced, as during the run (the other properties judge divergence)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _follows(method, xs, log, hp, rtol)
+
+
+def _follows(method: Method, xs: np.ndarray, log: Sequence[Query], hp: dict[str, Any], rtol: float,
+             ) -> str | None:
     steps, broken = method.group(log, hp, len(xs) - 1)
     if broken is not None and broken[0] < 0:
         return broken[1]

@@ -32,7 +32,7 @@ from ..methods import prescribed
 from ..report import PropertyResult
 from ..run import allowance, measure, run_replicates
 from ..strategies import Instance, instances
-from ._common import Examples, bound_values, counterexample
+from ._common import STATIONARITY, Examples, bound_values, counterexample, skipped
 from ._search import Violation, search
 
 STEPS = 150
@@ -40,12 +40,12 @@ CHECKPOINTS = 16
 MARKOV_C = 10.0  # the "nonnegative" test counts runs above MARKOV_C * bound
 
 
-def markov_count(replicates: int, checkpoints: int, alpha: float) -> int:
+def markov_count(replicates: int, checkpoints: int, alpha: float, c: float = MARKOV_C) -> int:
     """The smallest q with P(Binomial(R, 1/C) >= q) <= alpha / K (R + 1: the test cannot flag)."""
     from scipy.stats import binom
 
     for q in range(replicates + 1):
-        if binom.sf(q - 1, replicates, 1 / MARKOV_C) <= alpha / checkpoints:
+        if binom.sf(q - 1, replicates, 1 / c) <= alpha / checkpoints:
             return q
     return replicates + 1
 
@@ -58,6 +58,9 @@ def margin(replicates: int, checkpoints: int, alpha: float) -> float:
 
 def check(method: Method, optimizer: object, setting: Setting, config: Config) -> PropertyResult:
     bound = setting.bound
+    if bound.quantity in STATIONARITY:
+        return skipped("statistics", setting, f"{bound.id} bounds {QUANTITIES[bound.quantity]}: the stationarity "
+                       "property checks it")
     nonneg = setting.test == "nonnegative"
     # Markov's test needs far fewer runs than the Gaussian one (and a run of SVRG is an expensive one)
     R = max(16, config.replicates // 16) if nonneg else config.replicates
