@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks.precision import numpy_dtype
 from . import isolation, wire
 
 
@@ -62,6 +63,14 @@ class Limits:
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _POLL = 0.5  # wall seconds between CPU-budget checks while the child works
+
+
+def _in_precision(xs: np.ndarray, dtype: object) -> np.ndarray:
+    """The child's float64 iterates back in the submission's own dtype (exact), so the checks judge float32 code
+    with float32's tolerances; anything else stays float64."""
+    if dtype in ("float32", "float16", "bfloat16"):
+        return xs.astype(numpy_dtype(dtype))
+    return xs.copy()
 
 
 def tree_cpu(root: int) -> float:
@@ -397,7 +406,7 @@ class Sandbox:
             if after is not None and after.shape == x0.shape and not np.array_equal(after, x0, equal_nan=True):
                 np.copyto(x0, after, casting="unsafe")
             if f"xs{r}" in arrays:
-                out.append(arrays[f"xs{r}"].copy())
+                out.append(_in_precision(arrays[f"xs{r}"], header.get("dtypes", {}).get(str(r))))
             else:
                 out.append(SubmissionError(str(errors.get(str(r), "the submission returned no iterates"))[:600]))
         return out
@@ -418,7 +427,7 @@ class Sandbox:
         if (isinstance(x0, np.ndarray) and after is not None and after.shape == x0.shape and x0.flags.writeable
                 and not np.array_equal(after, x0, equal_nan=True)):
             np.copyto(x0, after, casting="unsafe")  # the submission modified its x0 in place: so does the caller's
-        return arrays["xs"].copy()
+        return _in_precision(arrays["xs"], header.get("dtype"))
 
     # ---- values the notebook computes (derivations, measurements) ------------------------------------------
     def _ask(self, header: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:

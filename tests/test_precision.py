@@ -142,3 +142,28 @@ def test_jax_numpy_at_its_default_dtype_passes():
     assert jax is not None
     report = check(gradient_descent, "gd", **SMALL)
     assert report.passed, report.summary()
+
+
+# ---- grading: a student's float32 code is judged in float32 -----------------------------------------------
+STUDENT_FLOAT32 = '''
+import numpy as np
+def gradient_descent(grad, x0, lr, steps):
+    x = np.asarray(x0, dtype=np.float32)
+    xs = [x]
+    for _ in range(steps):
+        x = x - np.float32(STEP * lr) * grad(x).astype(np.float32)
+        xs.append(x)
+    return np.array(xs)
+'''
+
+
+@pytest.mark.parametrize("step, passes", [(1.0, True), (0.5, False)])
+def test_float32_student_code_is_graded_like_float64_code(step, passes):
+    from ratecheck.grading.sandbox import Sandbox
+
+    with Sandbox([STUDENT_FLOAT32.replace("STEP", repr(step))]) as sb:
+        report = check(sb.function("gradient_descent", "gd"), "gd", properties=["bound", "discipline", "conformance"],
+                       settings=["quadratic", "strongly_convex"], max_examples=4)
+    assert report.passed is passes, report.summary()
+    if not passes:
+        assert "checked in float32, floor" in " ".join(r.message for r in report.results if r.verdict == "fail")
