@@ -6,6 +6,8 @@ A spec (one module per assignment in assignments/specs/, or a course's own COURS
                `visible` (form and sanity: what the student sees fail) and `hidden` (the answer itself, against
                the reference derived for the student's variant: removed from the release)
     VARIANTS   how a student's parameters are drawn (`draw(rng) -> dict`), and `DEFAULT`, the source notebook's
+    BASELINES  optional: ratecheck reference optimizers the notebook imports to compare against (never one it is
+               graded on); the grading sandbox holds no other reference optimizer
 
 A check is `check(ans, variant)`: `ans` is an `Answers` (the notebook's own namespace here, `Local`; in the grader
 the sandboxed submission, grading.answers.Remote), `variant` the student's parameters; it raises AssertionError
@@ -96,6 +98,7 @@ class Spec:
     draw: Callable[[np.random.Generator], dict[str, Any]]
     default: dict[str, Any] = field(default_factory=dict)
     path: str = ""  # the spec's file (part of what the grader's CPU calibration is keyed on)
+    baselines: tuple[str, ...] = ()  # reference optimizers the notebook may import (it is graded on others)
 
     def part(self, grade_id: str) -> Graded:
         for g in self.graded:
@@ -110,7 +113,8 @@ def from_module(module: ModuleType) -> Spec:
     for attr in ("NAME", "GRADED", "draw", "DEFAULT"):
         if not hasattr(module, attr):
             raise ValueError(f"assignment spec {module.__name__} defines no {attr} (see ratecheck.assignments.spec)")
-    return Spec(module.NAME, tuple(module.GRADED), module.draw, dict(module.DEFAULT), getattr(module, "__file__", ""))
+    return Spec(module.NAME, tuple(module.GRADED), module.draw, dict(module.DEFAULT), getattr(module, "__file__", ""),
+                tuple(getattr(module, "BASELINES", ())))
 
 
 # every module of specs/ except the shared builders is an assignment: adding one adds no line anywhere else

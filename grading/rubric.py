@@ -32,9 +32,24 @@ from . import sandbox as sandbox_module
 from .answers import Remote
 from .sandbox import Backstop, Limits, Sandbox, SubmissionError
 
-# The ratecheck modules a released notebook imports (the theory, problems, reference optimizers, the notebook
-# helpers). The child imports them before its guard; the hidden checks, ratecheck.checks and the grader stay out.
-PUBLIC = ("ratecheck.theory", "ratecheck.implementations", "ratecheck.assignments.support")
+# The ratecheck modules a released notebook imports (the theory, problems, oracles, the notebook helpers), file by
+# file: the child imports them before its guard and the sandbox holds nothing else of ratecheck. The hidden checks,
+# ratecheck.checks, the grader and the reference optimizers stay out (a notebook graded on gradient_descent could
+# otherwise import ratecheck's), except an assignment's BASELINES (`public`).
+PUBLIC = ("ratecheck.theory", "ratecheck.implementations.problems", "ratecheck.implementations.oracles",
+          "ratecheck.implementations._sampling", "ratecheck.implementations._validate",
+          "ratecheck.assignments.support")
+
+
+def public(spec: spec_module.Spec) -> tuple[str, ...]:
+    """What `spec`'s submissions may import: PUBLIC and the files of the spec's BASELINES (the reference optimizers
+    its notebook compares against and is not graded on, e.g. gradient_descent beside a heavy ball)."""
+    from ..implementations import OPTIMIZERS
+
+    if unknown := [b for b in spec.baselines if b not in OPTIMIZERS]:
+        raise ValueError(f"{spec.name}: BASELINES {unknown} are not ratecheck reference optimizers; expected some "
+                         f"of {', '.join(OPTIMIZERS)}")
+    return PUBLIC + tuple(sorted({f"ratecheck.implementations.{OPTIMIZERS[b]}" for b in spec.baselines}))
 
 
 class PartFailed(AssertionError):
@@ -182,7 +197,7 @@ def _grade_once(rubric: Rubric, cells: list[str], ids: list[str | None] | None, 
     parts = [Part(g, p, rubric.kind(g), cpu_budget=cpu.get(g, limits.cpu_part_seconds)) for g, p in rubric.parts]
     ids = list(ids) if ids is not None else [None] * len(cells)
     cells, ids = with_variant(list(cells), ids, variant)
-    with Sandbox(cells, limits, public=PUBLIC, warm=True) as sb:
+    with Sandbox(cells, limits, public=public(spec), warm=True) as sb:
         try:
             sb.start()
         except SubmissionError as exc:
@@ -218,4 +233,4 @@ def as_dicts(parts: list[Part]) -> list[dict[str, Any]]:
 
 
 __all__ = ["CPU_FACTOR", "CPU_FLOOR", "PUBLIC", "Part", "PartFailed", "Rubric", "as_dicts", "budgets", "grade",
-           "load", "source_notebook", "with_variant"]
+           "load", "public", "source_notebook", "with_variant"]

@@ -16,11 +16,11 @@ Optimizers (the teaching form; each returns the iterates x_0 ... x_steps as an a
 Problems (`problems`) and oracles (`oracles`): see their module docstrings.
 """
 
+import sys
+from importlib import import_module
+from types import ModuleType
+
 from ._sampling import replicate_rngs
-from .gradient_descent import gradient_descent
-from .heavy_ball import heavy_ball
-from .nesterov import fista_momentum, nesterov
-from .ogm import ogm
 from .oracles import CountedOracle, OracleCallError, Query
 from .problems import (
     Problem,
@@ -35,9 +35,56 @@ from .problems import (
     spectrum,
     worst_case_start,
 )
-from .sgd import sgd, sgd_replicates
-from .svrg import svrg, svrg_replicates
-from .triple_momentum import triple_momentum
+
+# The reference optimizers load on first use (PEP 562), each from its own file: the grading sandbox binds only the
+# files a released notebook may import (problems, oracles, an assignment's baselines), so a graded optimizer's
+# reference is not there to delegate to (grading/rubric.py).
+OPTIMIZERS = {
+    "gradient_descent": "gradient_descent",
+    "heavy_ball": "heavy_ball",
+    "nesterov": "nesterov",
+    "fista_momentum": "nesterov",
+    "ogm": "ogm",
+    "sgd": "sgd",
+    "sgd_replicates": "sgd",
+    "svrg": "svrg",
+    "svrg_replicates": "svrg",
+    "triple_momentum": "triple_momentum",
+}  # name -> its file (module below this package)
+
+
+def __getattr__(name: str) -> object:
+    if name not in OPTIMIZERS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = f"{__name__}.{OPTIMIZERS[name]}"
+    try:
+        value = getattr(import_module(module), name)
+    except (ModuleNotFoundError, PermissionError) as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name != module:
+            raise
+        raise ImportError(f"ratecheck's reference {name} is not available here ({module} is not installed or not "
+                          "readable; while grading, a notebook implements the optimizers it is graded on itself)",
+                          name=module) from None
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *OPTIMIZERS})
+
+
+class _Package(ModuleType):
+    """The import system binds a loaded submodule as its package's attribute; an optimizer's file has the
+    optimizer's name (ogm.py defines ogm), so keep the function there: `ratecheck.implementations.ogm` is the
+    optimizer however the file was first imported, as with eager imports."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in OPTIMIZERS and isinstance(value, ModuleType) and hasattr(value, name):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "CountedOracle",

@@ -13,6 +13,7 @@ from ..spec import Answers, Graded, Variant, expect
 from .common import close, expression_form, number, properties, same_expression
 
 NAME = "acceleration"
+BASELINES = ("nesterov",)  # triple momentum is compared with Nesterov's method (graded in momentum, not here)
 STEPS = (0.5, 0.6, 2 / 3, 0.75, 0.8, 0.9)
 DEFAULT = {"h": 0.5, "N": 20, "kappa": 100.0, "tol": 1e-6, "d": 8, "seed": 0}
 PLAN = {"max_examples": 6}  # ratecheck's checks of ogm and triple-momentum: every property, 6 examples each

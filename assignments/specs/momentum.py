@@ -12,6 +12,7 @@ from ..spec import Answers, Graded, Variant, expect
 from .common import close, expression_form, number, properties, same_expression
 
 NAME = "momentum"
+BASELINES = ("gradient_descent",)  # the heavy ball and Nesterov are compared with gradient descent
 DEFAULT = {"kappas": np.logspace(1, 3.5, 6).tolist(), "x0_lrp": 3.3, "seed": 0}
 L_LRP, MU_LRP, STEPS_LRP = 25.0, 1.0, 300
 

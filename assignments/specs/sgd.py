@@ -12,6 +12,7 @@ from ..spec import Answers, Graded, Variant, expect
 from .common import expression_form, number, properties, same_expression
 
 NAME = "sgd"
+BASELINES = ("gradient_descent",)  # SGD's work is compared with full-gradient descent
 DEFAULT = {"batch": 4, "seed": 0}
 BATCHES = (2, 3, 4, 5, 6, 8)
 P, EPS = {"L": 4.0, "mu": 1.0, "sigma": 3.0, "R": 1.0}, 0.01  # the notebook's locked set-up cell
