@@ -108,6 +108,68 @@ def sgd(name: str, summed: bool = False) -> Callable[..., np.ndarray]:
     return stochastic
 
 
+def triple_momentum(name: str) -> Callable[..., np.ndarray]:
+    """Van Scoy et al.'s triple momentum in `name` (returns the states xi_k, as the reference does)."""
+    dt, c = numpy_dtype(name), _cast(numpy_dtype(name))
+
+    def tm(grad, x0, alpha, beta, gamma, steps):
+        xi = prev = c(x0)
+        a, b, g = dt.type(alpha), dt.type(beta), dt.type(gamma)
+        xs = [xi]
+        for _ in range(steps):
+            y = ((1 + g) * xi - g * prev).astype(dt)
+            xi, prev = ((1 + b) * xi - b * prev - a * c(grad(y))).astype(dt), xi
+            xs.append(xi)
+        return np.array(xs)
+
+    return tm
+
+
+def ogm(name: str) -> Callable[..., np.ndarray]:
+    """Kim & Fessler's OGM in `name` (theta schedule in float64, rounded where it is used)."""
+    from ..implementations.ogm import ogm_theta
+
+    dt, c = numpy_dtype(name), _cast(numpy_dtype(name))
+
+    def optimized(grad, x0, lr, steps):
+        theta, h = ogm_theta(steps), dt.type(lr)
+        y = x = c(x0)
+        ys = [y]
+        for k in range(steps):
+            x_prev, x = x, (y - h * c(grad(y))).astype(dt)
+            a, b = dt.type((theta[k] - 1) / theta[k + 1]), dt.type(theta[k] / theta[k + 1])
+            y = (x + a * (x - x_prev) + b * (x - y)).astype(dt)
+            ys.append(y)
+        return np.array(ys)
+
+    return optimized
+
+
+def svrg(name: str) -> Callable[..., np.ndarray]:
+    """Johnson & Zhang's SVRG in `name` (option I, the last inner iterate; option II draws t as the
+    reference does)."""
+    from ..implementations._sampling import uniform_indices
+
+    dt, c = numpy_dtype(name), _cast(numpy_dtype(name))
+
+    def variance_reduced(grad, grad_i, n, x0, lr, epochs, rng, inner_steps=None, snapshot="last"):
+        m, h = 2 * n if inner_steps is None else inner_steps, dt.type(lr)
+        xs = [c(x0)]
+        for _ in range(epochs):
+            snap = xs[-1]
+            g_snap = c(grad(snap))
+            keep = m if snapshot == "last" else int(rng.integers(m))
+            x = snap
+            for t, i in enumerate(uniform_indices(rng, n, 1, m)):
+                if t == keep:
+                    break
+                x = (x - h * (c(grad_i(x, i)) - c(grad_i(snap, i)) + g_snap)).astype(dt)
+            xs.append(x)
+        return np.array(xs)
+
+    return variance_reduced
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -122,6 +184,9 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("heavy ball", "heavy-ball", heavy_ball, None),
     Variant("nesterov", "nesterov", nesterov, None),
     Variant("sgd", "sgd", sgd, None),
+    Variant("triple momentum", "triple-momentum", triple_momentum, None),
+    Variant("ogm", "ogm", ogm, None),
+    Variant("svrg", "svrg", svrg, None),
     Variant("gd: half the step", "gd", lambda p: gd(p, step=0.5), "bound", "exceeds the bound"),
     Variant("heavy ball: wrong momentum sign", "heavy-ball", lambda p: heavy_ball(p, sign=-1.0), "bound"),
     Variant("nesterov: gradient at x_k", "nesterov", lambda p: nesterov(p, grad_at_x=True), "conformance",
@@ -139,4 +204,5 @@ def gd_bfloat16_weights(grad, x0, lr, steps):
     return gd_stored_in("float32", "bfloat16")(grad, x0, lr, steps)
 
 
-__all__ = ["VARIANTS", "Variant", "gd", "gd_bfloat16_weights", "gd_stored_in", "heavy_ball", "nesterov", "sgd"]
+__all__ = ["VARIANTS", "Variant", "gd", "gd_bfloat16_weights", "gd_stored_in", "heavy_ball", "nesterov", "ogm",
+           "sgd", "svrg", "triple_momentum"]
