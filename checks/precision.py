@@ -77,6 +77,13 @@ class Precision:
         extra = {"dist": F, "dist_sq": 2 * s * F + F**2}.get(quantity, problem.L * (s * F + F**2 / 2))
         return tol + extra
 
+    def stored_hyperparameters(self, hp: Mapping[str, Any]) -> dict[str, Any]:
+        """hp as an optimizer in this precision stores it: every float rounded once (counts and schedules kept)."""
+        if not self.lower:
+            return dict(hp)
+        dt = numpy_dtype(self.name)
+        return {k: float(np.float64(v).astype(dt)) if isinstance(v, float) else v for k, v in hp.items()}
+
     def describe(self, floor_value: float | None = None) -> str:
         """'checked in float32, floor 3e-06' (float64: 'checked in float64')."""
         if floor_value is None or not self.lower:
