@@ -32,6 +32,8 @@ from pathlib import Path
 from . import spec as specs
 
 SOURCES = Path(__file__).resolve().parent / "sources"
+NO_SOURCES = ("this install of ratecheck holds no assignment sources (its wheel leaves out the solutions): build "
+              "the course from ratecheck's source tree")
 ASSIGNMENTS = tuple(sorted(p.stem for p in SOURCES.glob("*.py")))  # a new source file is a new assignment
 COURSE_ID = "ratecheck"
 DEFAULTS = {"grade": False, "locked": False, "schema_version": 3, "solution": False, "task": False}
@@ -71,6 +73,8 @@ def notebook(name: str, course: str | os.PathLike | None = None):
     import nbformat
 
     path = source_path(name, course)
+    if not path.exists() and not SOURCES.is_dir():
+        raise FileNotFoundError(NO_SOURCES + f", or write COURSE_DIR/sources/{name}.py")
     if not path.exists():
         raise FileNotFoundError(f"no assignment source {path}; known: {', '.join(ASSIGNMENTS)}")
     nb = jupytext.read(path, fmt="py:percent")
@@ -213,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     if students and args.no_release:
         parser.error("--students needs the release (drop --no-release)")
     try:
+        if not names:
+            raise FileNotFoundError(NO_SOURCES + ", or name a course's own with --assignment")
         course = build(args.course_dir, names, release=not args.no_release)
         written = [str(p) for name in names for p in (release_for(course, name, students) if students else [])]
     except (FileNotFoundError, ValueError) as exc:

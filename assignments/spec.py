@@ -135,6 +135,22 @@ def load(name: str, course: str | os.PathLike | None = None) -> Spec:
     return from_module(importlib.import_module(f"{__package__}.specs.{name}"))
 
 
+def answer_key(name: str) -> ModuleType:
+    """Built-in assignment `name`'s answer key (assignments/keys/<name>.py): the hidden checks' references. Absent
+    from a student's install (the wheel leaves keys/ out), where only the visible checks run."""
+    try:
+        return importlib.import_module(f"{__package__}.keys.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name not in (f"{__package__}.keys", f"{__package__}.keys.{name}"):
+            raise
+        raise KeysMissing(f"the answer key of assignment {name!r} is not in this install: hidden checks run where "
+                          "the course is graded (ratecheck installed from its source tree)") from None
+
+
+class KeysMissing(CheckFailed):
+    """A hidden check ran where the answer keys are not installed (a student's environment)."""
+
+
 # ---- the notebook's side --------------------------------------------------------------------------------------
 class Local:
     """Answers from a notebook's own namespace (what a test cell sees)."""
@@ -280,6 +296,6 @@ def default_variant(name: str) -> dict[str, Any]:
     return variant(load(name), None, None)
 
 
-__all__ = ["BUILT_IN", "KINDS", "SECRET_FILE", "VARIANT_ID", "Answers", "CheckFailed", "Graded", "Local", "Spec",
-           "cell_source", "check", "default_variant", "drift", "expect", "from_module", "load", "secret", "variant",
-           "variant_cell", "variant_for"]
+__all__ = ["BUILT_IN", "KINDS", "SECRET_FILE", "VARIANT_ID", "Answers", "CheckFailed", "Graded", "KeysMissing",
+           "Local", "Spec", "answer_key", "cell_source", "check", "default_variant", "drift", "expect", "from_module",
+           "load", "secret", "variant", "variant_cell", "variant_for"]

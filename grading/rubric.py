@@ -104,6 +104,11 @@ def load(course: str | Path, assignment: str) -> Rubric:
         entry = (str(meta["grade_id"]), float(meta.get("points", 0)))
         (parts if cell["cell_type"] == "code" and not meta.get("solution") else manual).append(entry)
     spec = spec_module.load(assignment, course)
+    if not (Path(course) / "specs" / f"{assignment}.py").is_file():  # a built-in spec: its hidden checks need keys
+        try:
+            spec_module.answer_key(assignment)
+        except spec_module.KeysMissing as exc:  # else every hidden part would score 0 without saying why
+            raise ValueError(str(exc)) from None
     known = {g.grade_id for g in spec.graded}
     if missing := [g for g, _ in parts if g not in known]:
         raise ValueError(f"{assignment}: the assignment spec grades no cell {missing} (the notebook and the spec "

@@ -18,7 +18,9 @@ pytest.importorskip("jupytext")
 nbformat = pytest.importorskip("nbformat")
 
 from ratecheck.assignments import build, spec  # noqa: E402
-from ratecheck.assignments.specs import gd, momentum, sgd  # noqa: E402
+from ratecheck.assignments.keys import gd as gd_key  # noqa: E402
+from ratecheck.assignments.keys import sgd as sgd_key  # noqa: E402
+from ratecheck.assignments.specs import momentum, sgd  # noqa: E402
 from ratecheck.theory import SYMBOLS, get  # noqa: E402
 
 KEY = b"a test secret"
@@ -63,15 +65,15 @@ def test_build_fails_on_edited_points_and_on_a_cell_the_spec_does_not_grade(tmp_
 def test_references_reduce_to_the_registry_at_the_registry_s_parameters():
     L, mu, R, eps = (SYMBOLS[s] for s in ("L", "mu", "R", "eps"))
     bound = get("gd.strongly_convex")
-    ref = gd.reference({"h": 1.0})
+    ref = gd_key.reference({"h": 1.0})
     _numeric_equal(ref["rate"], bound.derived["rate"], [L, mu])
     _numeric_equal(ref["k_eps"], bound.iterations, [L, mu, R, eps])
-    n_star = sgd.reference({"batch": 1})
+    n_star = sgd_key.reference({"batch": 1})
     _numeric_equal(n_star, get("work.crossover").expr, sorted(n_star.free_symbols, key=str))
     # and differ from it for every variant drawn (the registry's answer is not the student's)
     for student in ("alice", "bob", "carol"):
         v = spec.variant(spec.load("gd"), student, KEY)
-        r = gd.reference(v)["rate"]
+        r = gd_key.reference(v)["rate"]
         assert abs(float(r.subs({L: 10, mu: 1})) - float(bound.derived["rate"].subs({L: 10, mu: 1}))) > 1e-3
 
 
@@ -83,7 +85,7 @@ def test_tight_count_is_what_gradient_descent_measures():
     v = spec.variant(spec.load("gd"), "alice", KEY)
     for kappa in v["kappas"]:
         problem = quadratic_spectrum(v["d"], 1.0, kappa, 0)
-        k = gd.tight_count(v, kappa)
+        k = gd_key.tight_count(v, kappa)
         xs = gradient_descent(problem.grad, worst_case_start(problem, "min"), v["h"] / problem.L, k + 5)
         first = int(np.argmax(np.linalg.norm(xs - problem.x_star, axis=1) <= v["eps"]))
         assert k - 1 <= first <= k
@@ -238,11 +240,13 @@ def test_grader_holds_each_student_to_their_own_variant(gd_course):
     assert _grade(gd_course, alices, other)["test_derivation"][0] == 0  # copied by another student: wrong there
 
 
-def test_the_sandbox_cannot_import_the_references(gd_course):
+@pytest.mark.parametrize("lookup", ["from ratecheck.assignments.keys.gd import reference",
+                                    "from ratecheck.assignments.spec import answer_key\n"
+                                    "reference = answer_key('gd').reference"])
+def test_the_sandbox_cannot_import_the_references(gd_course, lookup):
     """What the submission's process can import holds the checks' inputs, not the variant's derivations."""
     source = nbformat.read(gd_course / "source" / "gd" / "gd.ipynb", as_version=4)
-    peek = _with_derivation(source, "from ratecheck.assignments.specs.gd import reference\n"
-                                    "rate = reference(VARIANT)['rate']\nk_eps = reference(VARIANT)['k_eps']")
+    peek = _with_derivation(source, f"{lookup}\nrate = reference(VARIANT)['rate']\nk_eps = reference(VARIANT)['k_eps']")
     scores = _grade(gd_course, peek, "alice")
     assert scores["test_derivation"][0] == 0 and "rate" in scores["test_derivation"][2], scores
     assert scores["test_gd_visible"][0] == 2  # the rest of the notebook is graded as usual

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..spec import Answers, Graded, Variant, expect
+from ..spec import Answers, Graded, Variant, answer_key, expect
 from .common import close, expression_form, number, properties, same_expression
 
 NAME = "gd"
@@ -21,26 +21,6 @@ def draw(rng: np.random.Generator) -> dict[str, Any]:
     return {"h": float(rng.choice(STEPS)), "d": int(rng.integers(6, 13)),
             "kappas": [lo, float(np.round(lo * 10 ** rng.uniform(0.7, 1.0)))],
             "eps": float(rng.choice([1e-4, 1e-5, 1e-6])), "seed": int(rng.integers(1, 2**31))}
-
-
-def reference(variant: Variant) -> dict[str, Any]:
-    """The variant's rate and k(eps), derived (Nesterov 2018, Thm 2.1.15's argument on a quadratic): one step
-    multiplies the error along the eigenvector of lambda by 1 - h lambda / L; |.| is convex in lambda, so its
-    maximum over [mu, L] is at an end. For h = 1 this is the registry's gd.strongly_convex (a test checks it)."""
-    import sympy as sp
-
-    from ...theory import SYMBOLS
-
-    L, mu, R, eps = (SYMBOLS[s] for s in ("L", "mu", "R", "eps"))
-    lam, h = sp.Symbol("lam", positive=True), sp.nsimplify(variant["h"])
-    factor = 1 - h * lam / L
-    rate = sp.Max(sp.Abs(factor.subs(lam, mu)), sp.Abs(factor.subs(lam, L)))
-    return {"rate": rate, "k_eps": sp.log(eps / R) / sp.log(rate)}  # solves rate**k * R = eps
-
-
-def tight_count(variant: Variant, kappa: float) -> int:
-    """First k with (1 - h/kappa)^k <= eps: GD from the unit worst-case start along the mu-eigenvector."""
-    return int(np.ceil(np.log(variant["eps"]) / np.log(1 - variant["h"] / kappa)))
 
 
 # ---- the graded cells -----------------------------------------------------------------------------------------
@@ -63,7 +43,7 @@ def derivation_visible(ans: Answers, variant: Variant) -> None:
 
 
 def derivation_hidden(ans: Answers, variant: Variant) -> None:
-    ref = reference(variant)
+    ref = answer_key(NAME).reference(variant)
     same_expression(ans, "rate", ref["rate"], variant)
     same_expression(ans, "k_eps", ref["k_eps"], variant)
 
@@ -75,8 +55,9 @@ def measure_visible(ans: Answers, variant: Variant) -> None:
 
 
 def measure_hidden(ans: Answers, variant: Variant) -> None:
+    key = answer_key(NAME)
     for kappa in variant["kappas"]:
-        measured, predicted = number(ans, "iterations_to_eps", kappa, variant["eps"]), tight_count(variant, kappa)
+        measured, predicted = number(ans, "iterations_to_eps", kappa, variant["eps"]), key.tight_count(variant, kappa)
         expect(predicted - 1 <= measured <= predicted,
                f"kappa={kappa:g}: measured {measured:g} steps; GD with step h/L needs another count")
 

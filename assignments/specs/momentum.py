@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..spec import Answers, Graded, Variant, expect
+from ..spec import Answers, Graded, Variant, answer_key, expect
 from .common import close, expression_form, number, properties, same_expression
 
 NAME = "momentum"
@@ -27,17 +27,6 @@ def grad_lrp(x: np.ndarray) -> np.ndarray:
     """The Lessard-Recht-Packard gradient (L = 25, mu = 1, x* = 0), as in the notebook's locked cell."""
     t = float(np.asarray(x, dtype=float).reshape(-1)[0])
     return np.array([25.0 * t if t < 1 else (t + 24.0 if t < 2 else 25.0 * t - 24.0)])
-
-
-def reference_lrp(variant: Variant) -> np.ndarray:
-    """The grader's own run: ratecheck's heavy ball with Polyak's parameters (heavy_ball.quadratic) on grad_lrp."""
-    from ...implementations import heavy_ball
-    from ...theory import SYMBOLS, get
-
-    hp = get("heavy_ball.quadratic").hyperparameters
-    values = {SYMBOLS["L"]: L_LRP, SYMBOLS["mu"]: MU_LRP}
-    lr, beta = float(hp["lr"].subs(values)), float(hp["momentum"].subs(values))
-    return heavy_ball(grad_lrp, np.array([variant["x0_lrp"]]), lr, beta, STEPS_LRP)
 
 
 # ---- the graded cells -----------------------------------------------------------------------------------------
@@ -102,34 +91,11 @@ def iterations_check(ans: Answers, variant: Variant) -> None:
            "the heavy ball took longer than heavy_ball.quadratic allows")
 
 
-def reference_count(method: str, kappa: float, eps: float = 1e-6) -> int | None:
-    """The grader's own run of `iterations(method, kappa)`: ratecheck's implementations with the notebook's
-    steps (30 kappa for GD, 30 sqrt(kappa) for the momentum methods) and Polyak's parameters from the registry."""
-    from ...implementations import gradient_descent, heavy_ball, nesterov
-    from ...implementations.problems import quadratic_spectrum, worst_case_start
-    from ...theory import SYMBOLS, get
-
-    problem = quadratic_spectrum(10, 1.0, kappa, 0)
-    x0 = worst_case_start(problem, "both")
-    if method == "gd":
-        xs = gradient_descent(problem.grad, x0, 1.0 / kappa, int(30 * kappa))
-    elif method == "heavy_ball":
-        hp = get("heavy_ball.quadratic").hyperparameters
-        values = {SYMBOLS["L"]: kappa, SYMBOLS["mu"]: 1.0}
-        xs = heavy_ball(problem.grad, x0, float(hp["lr"].subs(values)), float(hp["momentum"].subs(values)),
-                        int(30 * np.sqrt(kappa)))
-    else:
-        q = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
-        xs = nesterov(problem.grad, x0, 1.0 / kappa, q, int(30 * np.sqrt(kappa)))
-    dist = np.linalg.norm(xs - problem.x_star, axis=1)
-    return int(np.argmax(dist <= eps)) if np.any(dist <= eps) else None
-
-
 def iterations_hidden(ans: Answers, variant: Variant) -> None:
     """Made-up counts earn nothing: each must be what the grader's own run of that method takes."""
     for m in ("gd", "heavy_ball", "nesterov"):
         for kappa in variant["kappas"][::2]:  # every other kappa: three per method keep the rerun cheap
-            got, truth = number(ans, "iterations", m, float(kappa)), reference_count(m, float(kappa))
+            got, truth = number(ans, "iterations", m, float(kappa)), answer_key(NAME).reference_count(m, float(kappa))
             expect(truth is not None and abs(got - truth) <= 1,
                    f"iterations({m!r}, {kappa:g}) = {got:g} is not what that method takes from the worst-case start")
 
@@ -142,7 +108,7 @@ def lrp_visible(ans: Answers, variant: Variant) -> None:
 
 def lrp_hidden(ans: Answers, variant: Variant) -> None:
     """The grader reruns the heavy ball itself: made-up iterates or a made-up period earn nothing."""
-    ref = reference_lrp(variant)
+    ref = answer_key(NAME).reference_lrp(variant)
     xs = ans.value("xs_lrp")
     expect(xs.shape == ref.shape and np.allclose(xs, ref, atol=1e-6),
            f"xs_lrp is not the heavy ball's run with Polyak's parameters from x0 = {variant['x0_lrp']}")

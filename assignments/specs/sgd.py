@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..spec import Answers, Graded, Variant, expect
+from ..spec import Answers, Graded, Variant, answer_key, expect
 from .common import expression_form, number, properties, same_expression
 
 NAME = "sgd"
@@ -21,19 +21,6 @@ RANGES = {"L": (2.0, 10.0), "eps": (1e-3, 1e-2)}  # where work.crossover's Max p
 
 def draw(rng: np.random.Generator) -> dict[str, Any]:
     return {"batch": int(rng.choice(BATCHES)), "seed": int(rng.integers(1, 2**31))}
-
-
-def reference(variant: Variant) -> Any:
-    """n* for SGD with mini-batch b: b components per step, noise sigma^2 / b (sampling with replacement; Bottou,
-    Curtis & Nocedal 2018, Sec. 4.4 / Thm 4.7's sigma^2 scaled by 1/b), against GD's n per step (work.gd).
-    For b = 1 it is the registry's work.crossover (a test checks it)."""
-    import sympy as sp
-
-    from ...theory import SYMBOLS, get
-
-    n, sigma, b = SYMBOLS["n"], SYMBOLS["sigma"], sp.Integer(variant["batch"])
-    k_sgd = get("work.sgd").iterations.subs(sigma, sigma / sp.sqrt(b))
-    return sp.solve(sp.Eq(n * get("work.gd").iterations, b * k_sgd), n)[0]
 
 
 def sgd_visible(ans: Answers, variant: Variant) -> None:
@@ -67,7 +54,7 @@ def crossover_visible(ans: Answers, variant: Variant) -> None:
 
 
 def crossover_hidden(ans: Answers, variant: Variant) -> None:
-    same_expression(ans, "n_star", reference(variant), variant, ranges=RANGES)
+    same_expression(ans, "n_star", answer_key(NAME).reference(variant), variant, ranges=RANGES)
 
 
 def sgd_flops_rerun(ans: Answers, n: int, runs: int = 16, steps: int = 1000) -> float:
