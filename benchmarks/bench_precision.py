@@ -24,13 +24,18 @@ import numpy as np
 from ratecheck.checks.api import check
 from ratecheck.checks.methods import prescribed
 from ratecheck.checks.precision import Precision
-from ratecheck.checks.precision_variants import VARIANTS
+from ratecheck.checks.precision_variants import VARIANTS, Variant
 from ratecheck.implementations.problems import quadratic_spectrum
 from ratecheck.methods import get as method
 
 DTYPES = ("float64", "float32", "float16", "bfloat16")
 TABLE = {"gd": "strongly_convex", "heavy-ball": "quadratic", "nesterov": "strongly_convex",
          "triple-momentum": "strongly_convex"}
+
+
+def correct_variant(name: str) -> Variant:
+    """The low-precision variant of method `name` that is correct (no property is meant to catch it)."""
+    return next(v for v in VARIANTS if v.method == name and v.caught_by is None)
 
 
 def floor_row(name: str, setting_name: str, dtype: str, kappa: float, seed: int = 0) -> tuple[float, float, float]:
@@ -42,7 +47,7 @@ def floor_row(name: str, setting_name: str, dtype: str, kappa: float, seed: int 
     setting = next(s for s in method(name).settings if s.name == setting_name)
     hp = prescribed(setting, problem, {})
     steps = int(40 * kappa) + 500  # GD's contraction 1 - 1/kappa reaches any dtype's floor well before this
-    variant = next(v for v in VARIANTS if v.method == name and v.caught_by is None)
+    variant = correct_variant(name)
     xs = np.asarray(variant.build(dtype)(problem.grad, x0, steps=steps, **hp), dtype=np.float64)
     err = np.linalg.norm(xs - problem.x_star, axis=1)
     F = Precision(dtype).floor(problem, x0, problem.x_star, hp, steps)
@@ -50,7 +55,7 @@ def floor_row(name: str, setting_name: str, dtype: str, kappa: float, seed: int 
 
 
 def cost(name: str, dtype: str) -> float:
-    variant = next(v for v in VARIANTS if v.method == name and v.caught_by is None)
+    variant = correct_variant(name)
     t0 = time.process_time()
     report = check(variant.build(dtype), name)
     spent = time.process_time() - t0

@@ -9,12 +9,12 @@ import time
 import numpy as np
 
 from ...methods import Method, Setting
-from ...theory import QUANTITIES
+from ...theory import QUANTITIES, Bound
 from ..config import Config
 from ..methods import prescribed
 from ..report import PropertyResult
 from ..run import RTOL, measure, run
-from ..strategies import instances
+from ..strategies import Instance, instances
 from ._common import STATIONARITY, Examples, bound_values, counterexample, skipped, steps_for
 from ._search import Violation, search
 
@@ -38,8 +38,7 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
         ref = run(method, method.reference, inst.problem, inst.x0, p.stored_hyperparameters(hp), steps)
         if ref.error:
             return True
-        o = measure(bound.quantity, inst.problem, ref.xs, inst.x_star)[bound.k_min:]
-        return bool(np.any(o > bnd * (1 + RTOL) + tol))
+        return above(bound, inst, ref.xs, bnd, tol)[1].size > 0
 
     def body(inst) -> float:
         hp = prescribed(setting, inst.problem, inst.drawn)
@@ -49,20 +48,19 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
         if r.error:
             raise Violation(counterexample(inst, hp, r.error))
         x_star = inst.x_star
-        obs = measure(bound.quantity, inst.problem, r.xs, x_star)
         ks = np.arange(bound.k_min, steps + 1)
         bnd = bound.evaluate(k=ks, **vals)
-        obs_k = obs[bound.k_min:]
         p = r.precision  # the allowance along the trajectory: the float64 one, plus the floor of a lower dtype
         tol = p.allowance(bound.quantity, inst.problem, inst.x0, x_star, hp, steps)
         floor = p.floor(inst.problem, inst.x0, x_star, hp, steps)
         where = f" ({p.describe(floor)})" if p.lower else ""
         if p.lower:
             floors[p.name] = max(floors.get(p.name, 0.0), floor)
-        bad = np.nonzero(obs_k > bnd * (1 + RTOL) + tol)[0]
+        obs, bad = above(bound, inst, r.xs, bnd, tol)
+        obs_k = obs[bound.k_min:]
         meaningful = bnd > 10 * tol
         ratio = float(np.max(obs_k[meaningful] / bnd[meaningful])) if meaningful.any() else 0.0
-        seen.add(ratio, inst, obs[bound.k_min:], bnd, ks)
+        seen.add(ratio, inst, obs_k, bnd, ks)
         if bad.size and rounding_breaks_it(inst, hp, steps, bnd, tol, p):
             excused.append(f"{inst.problem.name} ({p.name})")
             return 0.0
@@ -102,3 +100,11 @@ def check(method: Method, optimizer: object, setting: Setting, config: Config) -
         + (f"; {len(excused)} instance(s) excused, where the reference method with its hyperparameters rounded "
            f"to the same precision breaks the bound too: {excused[0]}" if excused else ""),
         bound.id, out.counterexample, time.perf_counter() - t0, details)
+
+
+def above(bound: Bound, inst: Instance, xs: np.ndarray, bnd: np.ndarray, tol: float,
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """The bound's quantity along the iterates xs, and the steps (counted from bound.k_min) where it exceeds the
+    bound beyond the allowance tol: one rule for the optimizer under test and for the rounded reference."""
+    obs = measure(bound.quantity, inst.problem, xs, inst.x_star)
+    return obs, np.nonzero(obs[bound.k_min:] > bnd * (1 + RTOL) + tol)[0]
