@@ -156,6 +156,52 @@ def test_registry_lookup_fails_the_sgd_crossover(student):
     _passes("sgd", "test_crossover", {"n_star": sp.solve(sp.Eq(n * get("work.gd").iterations, b * k_sgd), n)[0]}, v)
 
 
+@pytest.mark.parametrize("student", ["alice", "bob"])
+def test_registry_lookup_fails_the_momentum_derivation(student):
+    """Polyak's parameters (heavy_ball.quadratic) choose the step too: they are not the best momentum for the
+    variant's step h/L. The lookup passes the visible form checks and fails the hidden ones."""
+    v = spec.variant(spec.load("momentum"), student, KEY)
+    hb = get("heavy_ball.quadratic")
+    lookup = {"momentum_h": hb.hyperparameters["momentum"], "rate_h": hb.derived["rate_asymptotic"]}
+    spec.load("momentum").part("test_polyak").visible(spec.Local(lookup), v)
+    _fails("momentum", "test_polyak", lookup, v)
+    L, mu, h = SYMBOLS["L"], SYMBOLS["mu"], sp.nsimplify(v["h"])
+    rate = sp.Max(1 - sp.sqrt(h * mu / L), sp.sqrt(h) - 1)  # by hand: the two ends of the spectrum
+    _passes("momentum", "test_polyak", {"momentum_h": rate**2, "rate_h": rate}, v)
+    _fails("momentum", "test_polyak", {"momentum_h": (1 - sp.sqrt(h * mu / L)) ** 2,  # one end only
+                                       "rate_h": 1 - sp.sqrt(h * mu / L)}, v)
+
+
+def _hb_radius(beta: float, h: float, kappa: float) -> float:
+    """max over lambda in [1, kappa] of the spectral radius of the heavy ball's iteration matrix, eta = h/kappa."""
+    lams = np.linspace(1.0, kappa, 4001)
+    T = np.zeros((lams.size, 2, 2))
+    T[:, 0, 0], T[:, 0, 1], T[:, 1, 0] = 1 + beta - h / kappa * lams, -beta, 1.0
+    return float(np.abs(np.linalg.eigvals(T)).max())
+
+
+@pytest.mark.parametrize("h", momentum.STEPS)
+def test_the_best_momentum_for_a_step_against_the_iteration_matrix(h):
+    """The key's beta(h) against the heavy ball's companion matrices on a fine lambda grid: its spectral radius
+    is rate_h, and 3% less or more momentum gives a larger one (independent of the key's derivation)."""
+    from ratecheck.assignments.keys import momentum as key
+
+    L, mu = SYMBOLS["L"], SYMBOLS["mu"]
+    for kappa in (3.0, 25.0, 400.0):
+        beta = float(key.momentum_for_step({"h": h}).subs({L: kappa, mu: 1.0}))
+        rate = float(key.rate_for_step({"h": h}).subs({L: kappa, mu: 1.0}))
+
+        assert _hb_radius(beta, h, kappa) == pytest.approx(rate, abs=1e-6)
+        assert _hb_radius(0.97 * beta, h, kappa) > rate + 1e-4
+        assert _hb_radius(min(0.999, 1.03 * beta), h, kappa) > rate + 1e-4
+    for one_end in (1 - sp.sqrt(sp.nsimplify(h) * mu / L), sp.sqrt(sp.nsimplify(h)) - 1 + 0 * L):
+        _fails("momentum", "test_polyak", {"momentum_h": one_end**2, "rate_h": one_end}, {"h": h, "seed": 3})
+    kappa = 25.0  # at Polyak's step both ends bind: his rate
+    h_polyak = 4 * kappa / (np.sqrt(kappa) + 1) ** 2
+    got = float(key.rate_for_step({"h": h_polyak}).subs({L: kappa, mu: 1.0}))
+    assert got == pytest.approx(float(get("heavy_ball.quadratic").derived["rate_asymptotic"].subs({L: kappa, mu: 1})))
+
+
 def test_made_up_lrp_data_earns_nothing():
     from ratecheck.implementations import heavy_ball, nesterov
 

@@ -1,11 +1,44 @@
-"""Assignment momentum's answer key: the grader's own runs of the LRP cycle and of the iteration counts."""
+"""Assignment momentum's answer key: the best momentum for the variant's step, and the grader's own runs of the LRP
+cycle and of the iteration counts."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from ..spec import Variant
 from ..specs.momentum import L_LRP, MU_LRP, STEPS_LRP, grad_lrp
+
+
+def rate_for_step(variant: Variant) -> Any:
+    """The heavy ball's best rate with the step fixed at eta = h/L (1 < h < 4), derived as Polyak (1964, Thm 9)
+    derives his parameters: along the eigenvector of lambda the error follows z^2 - (1 + beta - eta lambda) z +
+    beta, whose roots are complex or double, of modulus s = sqrt(beta), exactly when (1 - s)^2 <= eta lambda <=
+    (1 + s)^2. Both ends of [mu, L] bind: s >= 1 - sqrt(h mu/L) at lambda = mu, s >= sqrt(h) - 1 at lambda = L.
+    A smaller beta leaves real roots at the binding end, the larger of modulus above s (dr/dbeta = (r - 1) /
+    (2r - t) < 0 there), so the smallest admissible s is the rate. At Polyak's step both terms are equal."""
+    import sympy as sp
+
+    from ...theory import SYMBOLS
+
+    L, mu, s = SYMBOLS["L"], SYMBOLS["mu"], sp.Symbol("s", positive=True)
+    eta = sp.nsimplify(variant["h"]) / L
+    at_mu = [r for r in sp.solve(sp.Eq((1 - s) ** 2, eta * mu), s) if r.subs({L: 100, mu: 1}) < 1]
+    at_L = [r for r in sp.solve(sp.Eq((1 + s) ** 2, eta * L), s) if r.is_positive]
+    return sp.Max(at_mu[0], at_L[0])
+
+
+def momentum_for_step(variant: Variant) -> Any:
+    return rate_for_step(variant) ** 2
+
+
+def regimes(variant: Variant) -> list[dict[str, tuple[float, float]]]:
+    """Sample ranges on each side of kappa_c = h / (2 - sqrt h)^2, where both ends bind (there h/L is Polyak's
+    step): below it lambda = L decides the rate, above it lambda = mu. An answer with one end only fails one."""
+    h = float(variant["h"])
+    kappa_c = h / (2 - np.sqrt(h)) ** 2
+    return [{"mu": (0.9, 1.0), "L": (1.0, 0.8 * kappa_c)}, {"mu": (0.9, 1.0), "L": (1.25 * kappa_c, 50 * kappa_c)}]
 
 
 def reference_lrp(variant: Variant) -> np.ndarray:

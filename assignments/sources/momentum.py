@@ -17,9 +17,9 @@
 # * **Nesterov's accelerated gradient**: $x_{k+1} = y_k - \eta \nabla f(y_k)$,
 #   $y_{k+1} = x_{k+1} + \beta_k (x_{k+1} - x_k)$, with $y_0 = x_0$.
 #
-# You will implement both, derive Polyak's optimal parameters from the characteristic polynomial of the heavy
-# ball's recursion, watch the $\sqrt\kappa$ scaling, and meet the function on which the heavy ball never
-# converges (Lessard, Recht & Packard 2016).
+# You will implement both, derive the heavy ball's best momentum for a given step from the characteristic
+# polynomial of its recursion (as Polyak derived his parameters), watch the $\sqrt\kappa$ scaling, and meet the
+# function on which the heavy ball never converges (Lessard, Recht & Packard 2016).
 
 # %%
 import matplotlib.pyplot as plt
@@ -35,8 +35,8 @@ setup()  # warnings and stderr appear as ordinary output (they never cost you po
 L, mu, k = (SYMBOLS[name] for name in ("L", "mu", "k"))
 
 # %% [markdown]
-# Your parameters (every student has their own; the grader uses the same): the condition numbers `kappas` of
-# Part 3 and the start `x0_lrp` of Part 4.
+# Your parameters (every student has their own; the grader uses the same): the step factor `h` of Part 2, the
+# condition numbers `kappas` of Part 3 and the start `x0_lrp` of Part 4.
 
 # %% nbgrader={"grade_id": "variant", "locked": true}
 VARIANT = ...  # filled in by the build (each student's release: their own parameters)
@@ -112,34 +112,43 @@ check("test_nesterov_hidden", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## Part 2: Polyak's optimal parameters (5 points)
+# ## Part 2: the best momentum for a given step (5 points)
 #
 # On a quadratic with Hessian eigenvalue $\lambda \in [\mu, L]$, the error $e_k$ along that eigenvector obeys
 # $e_{k+1} = (1 + \beta - \eta\lambda)\, e_k - \beta\, e_{k-1}$, a linear recursion with characteristic polynomial
 #
 # $$p_\lambda(z) = z^2 - (1 + \beta - \eta\lambda)\, z + \beta.$$
 #
-# When its roots are complex they both have modulus $\sqrt\beta$, whatever $\lambda$. Polyak's choice makes the
-# roots complex (or double) on the whole spectrum with $\beta$ as small as possible: the discriminant vanishes
-# at both ends, $1 + \beta - \eta\mu = 2\sqrt\beta$ and $1 + \beta - \eta L = -2\sqrt\beta$ (Polyak 1964, Thm 9;
-# ratecheck's `heavy_ball.quadratic`).
+# When its roots are complex they both have modulus $\sqrt\beta$, whatever $\lambda$. Polyak (1964, Thm 9)
+# chooses $\eta$ and $\beta$ together so that the roots are complex (or double) on the whole spectrum with $\beta$
+# as small as possible: the discriminant vanishes at both ends of $[\mu, L]$. His parameters are ratecheck's
+# `heavy_ball.quadratic` (the cell below; Parts 3 and 4 use them).
 #
-# With SymPy, solve these two equations for $\eta$ and $s = \sqrt\beta$ (take the root with $0 < s < 1$) and
-# define `lr_polyak` ($\eta$), `momentum_polyak` ($\beta$) and `rate_polyak` (the asymptotic rate $\sqrt\beta$),
-# in terms of the symbols `L` and `mu`.
+# Often the step is fixed first. Yours is $\eta = h/L$ with $h$ = `VARIANT["h"]`, between $1/L$ and $4/L$ (where
+# Polyak's step $4/(\sqrt L + \sqrt\mu)^2$ lies). With SymPy, find the smallest $\beta$ for which the roots of
+# $p_\lambda$ are complex or double for **every** $\lambda \in [\mu, L]$ (they are exactly when
+# $(1 - \sqrt\beta)^2 \le \eta\lambda \le (1 + \sqrt\beta)^2$: look at both ends of the spectrum), and define
+# `momentum_h` (that $\beta$) and `rate_h` (the rate $\sqrt\beta$ it gives) in terms of the symbols `L` and `mu`.
+# `sp.Max(a, b)` is the larger of two expressions.
+
+# %%
+polyak = get("heavy_ball.quadratic").hyperparameters  # Polyak's step and momentum, in L and mu
+lr_polyak, momentum_polyak = polyak["lr"], polyak["momentum"]
+lr_polyak, momentum_polyak
 
 # %% nbgrader={"grade_id": "polyak", "solution": true}
-eta, s, z, lam = sp.symbols("eta s z lam", positive=True)
-char = z**2 - (1 + s**2 - eta * lam) * z + s**2  # beta = s**2
+h = sp.nsimplify(VARIANT["h"])
+s = sp.Symbol("s", positive=True)  # s = sqrt(beta)
 ### BEGIN SOLUTION
-solutions = sp.solve([sp.Eq(1 + s**2 - eta * mu, 2 * s), sp.Eq(1 + s**2 - eta * L, -2 * s)], [eta, s], dict=True)
-# two roots s; the one below 1 (check numerically at L = 4, mu = 1)
-best = next(sol for sol in solutions if sol[s].subs({L: 4, mu: 1}) < 1)
-lr_polyak = sp.simplify(best[eta])
-rate_polyak = sp.simplify(best[s])
-momentum_polyak = sp.simplify(rate_polyak**2)
+eta = h / L
+# at lambda = mu: (1 - s)^2 <= eta mu, i.e. s >= 1 - sqrt(eta mu) (the root below 1)
+at_mu = next(r for r in sp.solve(sp.Eq((1 - s) ** 2, eta * mu), s) if r.subs({L: 100, mu: 1}) < 1)
+# at lambda = L: eta L = h <= (1 + s)^2, i.e. s >= sqrt(h) - 1
+at_L = next(r for r in sp.solve(sp.Eq((1 + s) ** 2, eta * L), s) if r.is_positive)
+rate_h = sp.Max(at_mu, at_L)
+momentum_h = rate_h**2
 ### END SOLUTION
-lr_polyak, momentum_polyak, rate_polyak
+momentum_h, rate_h
 
 # %% nbgrader={"grade": true, "grade_id": "test_polyak", "points": 3}
 check("test_polyak", globals())
@@ -148,19 +157,18 @@ check("test_polyak", globals(), hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "answer_polyak", "points": 2, "solution": true}
-# **Explain (2 points).** Why is the rate $\sqrt\beta$ when the roots are complex, and why is making the
-# discriminant vanish at $\lambda = \mu$ and $\lambda = L$ the best choice? Express the rate through $\kappa$ and
-# compare it with GD's $1 - 1/\kappa$ for $\kappa = 100$.
+# **Explain (2 points).** Why is the rate $\sqrt\beta$ when the roots are complex, and why does a $\beta$ below
+# yours not give a better rate? For $\kappa = 100$ compare your `rate_h` with Polyak's
+# $(\sqrt\kappa - 1)/(\sqrt\kappa + 1)$ and with GD's $1 - 1/\kappa$.
 #
 # ### BEGIN SOLUTION
 # Complex roots of a real quadratic are conjugate, so $|z|^2 = z\bar z = $ their product $= \beta$: the error
-# decays like $\sqrt\beta^{\,k}$ (times a factor $k$ at a double root). For a fixed $\beta$ the roots are complex
-# exactly when $(1 - \sqrt\beta)^2 \le \eta\lambda \le (1 + \sqrt\beta)^2$; covering $[\mu, L]$ needs
-# $(1+\sqrt\beta)^2/(1-\sqrt\beta)^2 \ge \kappa$, and the smallest $\beta$ doing so puts both ends on the boundary.
-# With a smaller $\beta$ an end of the spectrum gets real roots, the larger of which has modulus above the
-# optimal $\sqrt\beta$. Rate: $(\sqrt\kappa - 1)/(\sqrt\kappa + 1) = 9/11 \approx 0.818$ for $\kappa = 100$,
-# against GD's $0.99$: about $1/(1 - 0.818) \approx 5.5$ versus $100$ steps per factor $e$, i.e. $\sqrt\kappa/2$
-# versus $\kappa$.
+# decays like $\sqrt\beta^{\,k}$ (times a factor $k$ at a double root). Below my $\beta$ the binding end of the
+# spectrum gets real roots; there the larger one, $r$, satisfies $dr/d\beta = (r - 1)/(2r - t) < 0$
+# ($t = 1 + \beta - \eta\lambda$), so a smaller $\beta$ makes it larger than $\sqrt\beta$ was: the rate gets worse.
+# For $\kappa = 100$: Polyak's rate is $9/11 \approx 0.818$, GD's $0.99$; with $h = 2$, say, `rate_h` is
+# $\max(1 - \sqrt{0.02}, \sqrt 2 - 1) \approx 0.859$: the fixed step costs a little, both are far ahead of GD
+# ($\sqrt\kappa$ against $\kappa$ steps per factor $e$).
 # ### END SOLUTION
 
 # %% [markdown]
@@ -171,7 +179,7 @@ check("test_polyak", globals(), hidden=True)
 # $\|x_k - x^*\| \le \varepsilon$ for
 #
 # * `"gd"`: `gradient_descent` (imported from ratecheck) with $\eta = 1/L$,
-# * `"heavy_ball"`: your `heavy_ball` with Polyak's parameters (evaluate your `lr_polyak`, `momentum_polyak`,
+# * `"heavy_ball"`: your `heavy_ball` with Polyak's parameters (evaluate `lr_polyak`, `momentum_polyak` of Part 2,
 #   e.g. with `float(lr_polyak.subs({L: kappa, mu: 1}))`),
 # * `"nesterov"`: your `nesterov` with $\eta = 1/L$ and $\beta = (\sqrt\kappa - 1)/(\sqrt\kappa + 1)$.
 #
