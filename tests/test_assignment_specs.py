@@ -286,6 +286,25 @@ def test_grader_holds_each_student_to_their_own_variant(gd_course):
     assert _grade(gd_course, alices, other)["test_derivation"][0] == 0  # copied by another student: wrong there
 
 
+def test_momentum_source_scores_full_marks_as_two_students_and_a_polyak_lookup_does_not(tmp_path):
+    """The momentum derivation's variant (the step h/L) end to end in the grader: the source computes from VARIANT
+    and scores full marks as two students with different h; looking Polyak's parameters up scores 0 there."""
+    course = build.build(tmp_path / "course", ["momentum"], release=False)
+    source = nbformat.read(course / "source" / "momentum" / "momentum.ipynb", as_version=4)
+    h = spec.variant_for(course, "momentum", "alice")["h"]
+    other = next(s for s in (f"student{i}" for i in range(100)) if spec.variant_for(course, "momentum", s)["h"] != h)
+    students = ["alice", other]
+    for student in students:
+        scores = _grade(course, source, student, "momentum")
+        assert all(s == p for s, p, _ in scores.values()), (student, scores)
+    lookup = nbformat.from_dict(json.loads(json.dumps(source)))
+    (cell,) = [c for c in lookup.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "polyak"]
+    cell.source = "momentum_h, rate_h = momentum_polyak, get('heavy_ball.quadratic').derived['rate_asymptotic']"
+    scores = _grade(course, lookup, "alice", "momentum")
+    assert scores["test_polyak"][0] == 0 and "not the expected expression" in scores["test_polyak"][2], scores
+    assert scores["test_iterations"][0] == scores["test_iterations"][1]  # the rest is graded as usual
+
+
 @pytest.mark.parametrize("lookup", ["from ratecheck.assignments.keys.gd import reference",
                                     "from ratecheck.assignments.spec import answer_key\n"
                                     "reference = answer_key('gd').reference"])
