@@ -39,10 +39,10 @@ def test_the_wheel_holds_the_specs_and_no_answers(wheel):
 
 
 CHECK = """
-import sys, sympy as sp
+import os, sympy as sp
 import ratecheck
 from ratecheck.assignments import spec
-assert ratecheck.__file__.startswith(sys.argv[1]), ratecheck.__file__
+assert ratecheck.__file__.startswith(os.environ["PYTHONPATH"]), ratecheck.__file__
 L, mu, R, eps = sp.symbols("L mu R eps", positive=True)
 rate = 1 - sp.Rational(1, 2) * mu / L
 ns = {"VARIANT": spec.default_variant("gd"), "rate": rate, "k_eps": sp.log(eps / R) / sp.log(rate)}
@@ -54,24 +54,26 @@ except spec.KeysMissing as exc:
 """
 
 
-def test_from_the_wheel_visible_checks_run_and_hidden_ones_need_the_keys(wheel, tmp_path):
+def from_wheel(wheel: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python *args` with ratecheck imported from the unpacked wheel (PYTHONPATH comes before the editable
+    install's finder, which is appended to sys.meta_path)."""
     site = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(site)
-    # PYTHONPATH comes before the editable install's finder (appended to sys.meta_path): the wheel's copy is used
-    out = subprocess.run([sys.executable, "-c", CHECK, str(site)], capture_output=True, text=True, cwd=tmp_path,
-                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    if not site.is_dir():
+        zipfile.ZipFile(wheel).extractall(site)
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=tmp_path,
+                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+
+
+def test_from_the_wheel_visible_checks_run_and_hidden_ones_need_the_keys(wheel, tmp_path):
+    out = from_wheel(wheel, tmp_path, "-c", CHECK)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "test_derivation: visible checks passed" in out.stdout
     assert "hidden: the answer key of assignment 'gd' is not in this install" in out.stdout
 
 
 def test_from_the_wheel_building_a_course_says_where_the_sources_are(wheel, tmp_path):
-    site = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(site)
     for extra in ([], ["--assignment", "gd"]):
-        out = subprocess.run([sys.executable, "-m", "ratecheck.assignments.build", str(tmp_path / "course"), *extra],
-                             capture_output=True, text=True, cwd=tmp_path,
-                             env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+        out = from_wheel(wheel, tmp_path, "-m", "ratecheck.assignments.build", str(tmp_path / "course"), *extra)
         assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr[-2000:]
         assert "holds no assignment sources" in out.stderr and "source tree" in out.stderr
 
@@ -90,9 +92,6 @@ def test_from_the_wheel_the_grader_refuses_rather_than_scoring_hidden_parts_zero
     from ratecheck.assignments import build
 
     course = build.build(tmp_path / "course", ["gd"], release=False)
-    site = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(site)
-    out = subprocess.run([sys.executable, "-c", GRADE, str(course)], capture_output=True, text=True, cwd=tmp_path,
-                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    out = from_wheel(wheel, tmp_path, "-c", GRADE, str(course))
     assert out.returncode == 0, out.stderr[-3000:]
     assert "refused: the answer key of assignment 'gd' is not in this install" in out.stdout
