@@ -147,6 +147,34 @@ def test_envelope_table_grown_in_pieces_equals_one_computed_at_once() -> None:
         np.testing.assert_allclose(state_envelope(num, 7.0, 1.0, K), whole[: K + 1], rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("make, L", [(heavy_ball_spec, 7.0), (tm_spec, 300.0), (lambda: gd_spec(2.5), 4.0)])
+def test_envelope_at_large_k_equals_numpy_matrix_powers(make, L: float) -> None:
+    """The early exit of envelope_at (a square that underflowed to zero) changes nothing: numpy's matrix_power at
+    the same nodes agrees, for a convergent method (exits early), a divergent one (gd at step 2.5/L) and k = 0."""
+    from ratecheck.theory.multistep import GRID, envelope_at
+
+    num = numeric_at(make().spec.coefficients(), L, 1.0)
+    T = num.companions(np.linspace(1.0, L, GRID))
+    for k in (0, 1, 7, 4097, 10**6, 10**12):
+        with np.errstate(all="ignore"):
+            expected = float(np.max(np.abs(np.linalg.matrix_power(T, k) @ np.ones(num.n) @ np.eye(num.n)[0])))
+        got = envelope_at(num, L, 1.0, k)
+        assert got == pytest.approx(expected, rel=1e-9, abs=1e-300) or (np.isnan(got) and np.isnan(expected))
+
+
+def test_k_eps_is_the_last_crossing_of_the_envelope() -> None:
+    """k(eps) is the first k after which the table stays at or below eps, however the search grows the table."""
+    from ratecheck.theory.multistep import K_EPS_MAX, state_envelope
+
+    spec = heavy_ball_spec()
+    bound = spec.settings[0].bound
+    num = numeric_at(spec.spec.coefficients(), 90.0, 1.0)
+    table = state_envelope(num, 90.0, 1.0, K_EPS_MAX)
+    for eps in (0.5, 1e-3, 1e-9, 1e-14):
+        above = np.flatnonzero(table > eps * (1 + 1e-9))
+        assert float(bound.k_eps(eps, L=90.0, mu=1.0, R=1.0)) == above[-1] + 1
+
+
 # ---- the Method: teaching form, conformance, pickling -----------------------------------------------------------
 def test_reference_is_the_update_rule_and_the_signature_lists_the_hyperparameters() -> None:
     spec = heavy_ball_spec()

@@ -232,43 +232,70 @@ def envelope(num: Numeric, L_: float, mu_: float, K: int, which: Sequence[float]
 class _Recurrence:
     """The recurrence of `envelope` on the lambda grid, resumable: extend(m) runs m more steps from where the
     last call stopped and returns their rows (with the n rows before them), so a table can grow without
-    recomputing its start."""
+    recomputing its start.
+
+    Row r holds (e_r, d_r) as one (2, GRID) array, so each term a_j (e, d)_{r-1-j} is one vector operation on
+    both; terms whose a_j is zero on the whole grid (and whose y[j] is zero) are skipped."""
 
     def __init__(self, num: Numeric, L_: float, mu_: float) -> None:
         lams = np.linspace(mu_, L_, GRID)
         self.n = num.n
-        self.a = np.asarray(num.x)[:, None] - num.step * np.asarray(num.y)[:, None] * lams[None, :]
-        self.da = -num.step * np.asarray(num.y)
-        self.e_tail, self.d_tail = np.ones((num.n, GRID)), np.zeros((num.n, GRID))  # e_{1-n} .. e_0
+        a = np.asarray(num.x)[:, None] - num.step * np.asarray(num.y)[:, None] * lams[None, :]
+        da = -num.step * np.asarray(num.y)
+        self.terms = [(j, a[j], float(da[j])) for j in range(num.n) if np.any(a[j]) or da[j]]
+        self.tail = np.zeros((num.n, 2, GRID))  # (e, d)_{1-n} .. (e, d)_0
+        self.tail[:, 0] = 1.0
         self.half = 0.5 * (L_ - mu_) / (GRID - 1)
 
     def extend(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        n, a, da = self.n, self.a, self.da
-        e, d, tmp = np.empty((m + n, GRID)), np.empty((m + n, GRID)), np.empty(GRID)
-        e[:n], d[:n] = self.e_tail, self.d_tail
+        n = self.n
+        rows, tmp = np.empty((m + n, 2, GRID)), np.empty((2, GRID))
+        rows[:n] = self.tail
         with np.errstate(all="ignore"):
             for r in range(n, m + n):
-                np.multiply(a[0], e[r - 1], out=e[r])
-                np.multiply(a[0], d[r - 1], out=d[r])
-                d[r] += da[0] * e[r - 1]
-                for j in range(1, n):
-                    e[r] += np.multiply(a[j], e[r - 1 - j], out=tmp)
-                    d[r] += np.multiply(a[j], d[r - 1 - j], out=tmp)
-                    d[r] += da[j] * e[r - 1 - j]
-        self.e_tail, self.d_tail = e[m:].copy(), d[m:].copy()
-        return e, d
+                out = rows[r]
+                if not self.terms:
+                    out[:] = 0.0
+                for i, (j, a, da) in enumerate(self.terms):
+                    src = rows[r - 1 - j]
+                    if i == 0:
+                        np.multiply(a, src, out=out)
+                    else:
+                        out += np.multiply(a, src, out=tmp)
+                    if da:
+                        out[1] += np.multiply(src[0], da, out=tmp[0])
+        self.tail = rows[m:].copy()
+        return rows[:, 0], rows[:, 1]
 
     def sup(self, s: np.ndarray, ds: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             return np.abs(s).max(axis=1) + self.half * np.abs(ds).max(axis=1)
 
 
-def envelope_at(num: Numeric, L_: float, mu_: float, k: int, which: Sequence[float] | None = None) -> float:
-    """E_k for a single large k, by matrix powers at the grid nodes (used for limits, k > LARGE_K)."""
+@lru_cache(maxsize=1024)
+def envelope_at(num: Numeric, L_: float, mu_: float, k: int, which: tuple[float, ...] | None = None) -> float:
+    """E_k for a single large k, by matrix powers at the grid nodes (used for limits, k > LARGE_K).
+
+    Binary powering, as numpy's matrix_power, but stopped once a square is exactly zero at every node (it has
+    underflowed: every higher power is zero too, so T^k is the zero matrix or, if no bit of k is left, the
+    product so far). For a convergent method that is ~log2(700 / (1 - rate)) squarings instead of log2(k)."""
     c = np.zeros(num.n)
     c[: len(which or (1.0,))] = which or (1.0,)
-    Tk = np.linalg.matrix_power(num.companions(np.linspace(mu_, L_, GRID)), int(k))
-    return float(np.max(np.abs(Tk @ np.ones(num.n) @ c))) if num.n else 0.0
+    square, power, k = num.companions(np.linspace(mu_, L_, GRID)), None, int(k)
+    with np.errstate(all="ignore"):
+        while k:
+            if k & 1:
+                power = square if power is None else power @ square
+            k >>= 1
+            if not k:
+                break
+            square = square @ square
+            if not square.any():
+                power = np.zeros_like(square) if power is None or np.all(np.isfinite(power)) else power @ square
+                break
+    if power is None:  # k == 0
+        return float(np.max(np.abs(c.sum()))) if num.n else 0.0
+    return float(np.max(np.abs(power @ np.ones(num.n) @ c))) if num.n else 0.0
 
 
 _TABLES: dict[tuple[Numeric, float, float], tuple[np.ndarray, _Recurrence]] = {}
@@ -276,7 +303,8 @@ _TABLES: dict[tuple[Numeric, float, float], tuple[np.ndarray, _Recurrence]] = {}
 
 def state_envelope(num: Numeric, L_: float, mu_: float, K: int) -> np.ndarray:
     """E_0 .. E_K for x_k (the sequence a teaching form returns), cached per (method, L, mu); a longer request
-    resumes the recurrence where the table ends (at least doubling it), so a table costs its final length once."""
+    resumes the recurrence where the table ends (growing it by at least a quarter), so a table costs about its
+    final length once."""
     key = (num, L_, mu_)
     if key not in _TABLES:
         if len(_TABLES) > 512:
@@ -285,7 +313,7 @@ def state_envelope(num: Numeric, L_: float, mu_: float, K: int) -> np.ndarray:
         _TABLES[key] = (rec.sup(*(r[num.n - 1:] for r in rec.extend(0))), rec)
     table, rec = _TABLES[key]
     if table.size <= K:
-        e, d = rec.extend(max(K + 1 - table.size, table.size, 128))
+        e, d = rec.extend(max(K + 1 - table.size, table.size // 4, 64))
         table = np.concatenate([table, rec.sup(e[num.n:], d[num.n:])])
         _TABLES[key] = (table, rec)
     return table[: K + 1]
@@ -336,16 +364,16 @@ class QuadraticEnvelope(Bound):
         if not np.isfinite(e):
             return np.asarray(np.inf)
         num = numeric_at(self.coefficients, L_, mu_)
-        size = 256  # grown by doubling: most instances settle within a few hundred steps
+        size = 256  # most instances settle within a few hundred steps
         while True:
             table = state_envelope(num, L_, mu_, size) * R_
             above = np.flatnonzero(table > e * (1 + 1e-9))
             last = int(above[-1]) if above.size else -1
-            if last < size // 2:  # the tail is well clear of eps
+            if last < size // 2:  # the tail is well clear of eps: clear for as many steps as it took to get there
                 return np.asarray(float(last + 1))
             if size >= K_EPS_MAX:
                 break
-            size *= 2
+            size = min(K_EPS_MAX, -(-(2 * last + 2) // 64) * 64)  # the least size that can clear that test
         return np.asarray(float(last + 1) if last < K_EPS_MAX else np.inf)
 
 
