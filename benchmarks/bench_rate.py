@@ -7,7 +7,9 @@ strongly convex), the built-in one has the strongly convex one, so its spec is t
 and both settings against the two built-ins that have one each (heavy-ball's quadratic, triple momentum's).
 Both sides check the same implementation (ratecheck's own heavy_ball / triple_momentum, whose signatures the
 specs share), so the difference is what checking against a spec costs: deriving its bounds at each drawn (L, mu).
-Each check runs after a warm-up (imports, Hypothesis, the cvxpy compilation) and the best of --repeats is shown.
+Each check runs after a warm-up (imports, Hypothesis, the cvxpy compilation) and the best of --repeats is shown,
+for a first run (theory.store empty) and a rerun (the store holds the certificates and envelope tables of the
+same derandomised draws; the in-memory caches are emptied either way).
 
     .venv/bin/python benchmarks/bench_rate.py [--repeats 3]
 """
@@ -15,6 +17,9 @@ Each check runs after a warm-up (imports, Hypothesis, the cvxpy compilation) and
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 
@@ -34,16 +39,21 @@ def cpu(fn: Callable[[], object], repeats: int = 1) -> float:
     return best
 
 
-def cold(fn: Callable[[], object]) -> Callable[[], object]:
-    """fn with the derived-bound caches emptied first: a repeat must not reuse the certificates and envelope
-    tables of the same (derandomised) draws, as no user's single run can."""
-    from ratecheck.theory import iqc
+def cold(fn: Callable[[], object], stored: bool = False) -> Callable[[], object]:
+    """fn with the in-memory derived-bound caches emptied first: a repeat must not reuse the certificates and
+    envelope tables of the same (derandomised) draws, as no user's single run can. stored=False: theory.store
+    is emptied too (a first run); True: it is kept (a rerun in a new process, the edit-and-recheck loop)."""
+    from ratecheck.theory import iqc, store
     from ratecheck.theory import multistep as derived
 
     def run() -> object:
         iqc._certify.cache_clear()
         derived._TABLES.clear()
         derived.numeric_at.cache_clear()
+        derived.envelope_at.cache_clear()
+        where = store.root()
+        if not stored and where is not None:
+            shutil.rmtree(where, ignore_errors=True)
         return fn()
 
     return run
@@ -60,9 +70,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     n = ap.parse_args().repeats
+    get("gd.quadratic")  # the catalogue from the user's cache, before moving it
+    os.environ["RATECHECK_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-rate-")  # never the user's store
     tm_spec, hb_spec = specs()
-    print(f"rate, no PEPit (quadratic + IQC):  {cpu(lambda: rates(tm_spec, 10.0, 1.0, pep_steps=0)):.2f} s CPU")
-    print(f"rate, PEPit k = 1..10:             {cpu(lambda: rates(tm_spec, 20.0, 1.0, pep_steps=10)):.2f} s CPU")
+    print(f"rate, no PEPit (quadratic + IQC):  {cpu(cold(lambda: rates(tm_spec, 10.0, 1.0, pep_steps=0))):.2f} s CPU")
+    print(f"rate, PEPit k = 1..10:             {cpu(cold(lambda: rates(tm_spec, 20.0, 1.0, pep_steps=10))):.2f} s CPU")
     for warm in (lambda: check(heavy_ball, "heavy-ball"), lambda: check(triple_momentum, tm_spec)):
         warm()
     rows = [
@@ -74,10 +86,12 @@ def main() -> None:
                                                     check(triple_momentum, "triple-momentum")),
          lambda: check(triple_momentum, tm_spec)),
     ]
-    print(f"\ncheck (best of {n}, CPU s)              built-in   spec   spec/built-in")
+    print(f"\ncheck (best of {n}, CPU s)             built-in  spec, 1st run  ratio  spec, rerun  ratio")
     for label, builtin, spec in rows:
-        b, s = cpu(builtin, n), cpu(cold(spec), n)
-        print(f"  {label:<36} {b:7.2f} {s:7.2f}   {s / b:5.2f}x")
+        b, first = cpu(builtin, n), cpu(cold(spec), n)
+        cold(spec)()  # fills the store
+        again = cpu(cold(spec, stored=True), n)
+        print(f"  {label:<36} {b:6.2f} {first:11.2f} {first / b:8.2f}x {again:9.2f} {again / b:7.2f}x")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from hypothesis import reject
 from hypothesis import strategies as st
 
 from ..implementations.problems import (
@@ -144,10 +145,13 @@ FAMILIES = {
 
 
 @st.composite
-def instances(draw: Any, setting: Setting, finite: bool = False) -> Instance:
+def instances(draw: Any, setting: Setting, finite: bool = False, bound: bool = True) -> Instance:
     """An instance of the setting's family with the free hyperparameters its bound leaves open
-    (finite=True: SGD problems as true finite sums, for the sampling and reproducibility checks)."""
+    (finite=True: SGD problems as true finite sums, for the sampling and reproducibility checks; bound=False: for
+    a property that does not measure against the bound, so problems the bound does not cover are kept)."""
     inst = draw(noisy_instances(finite=True) if finite and setting.family == "noisy" else FAMILIES[setting.family]())
+    if bound and setting.covers is not None and not setting.covers(inst.problem):
+        reject()
     inst.drawn.update(setting.free(draw, inst.problem))
     return inst
 

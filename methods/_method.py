@@ -138,6 +138,10 @@ class Setting:
     constants: bound symbol -> the Problem attribute that supplies it, where not the attribute of that name
         (e.g. {"L": "L_max"}: SVRG's L is the components' largest smoothness constant).
     horizon: run length of the statistical test (None: the property's default).
+    covers(problem) -> bool: whether the bound guarantees anything on this problem (None: on every problem of
+        the family); the properties that measure against the bound reject the instances it does not cover, the
+        others (conformance, discipline) keep them (e.g. a user spec's strongly convex setting has a certificate
+        at some (L, mu) only).
     test: what the statistical test may assume of the measured quantity: "gaussian" (the iterates are Gaussian,
         as on the noisy family) or "nonnegative" (nothing else: a binomial test on Markov's inequality).
     """
@@ -154,6 +158,7 @@ class Setting:
     constants: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     horizon: int | None = None
     test: str = "gaussian"
+    covers: Callable[[Problem], bool] | None = field(default=None, compare=False)
 
     @property
     def bound(self) -> Bound:

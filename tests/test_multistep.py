@@ -218,6 +218,26 @@ def test_reference_passes_the_derived_quadratic_bound_and_a_slow_one_fails() -> 
     assert not check(slow, spec, properties=["bound"], settings=["quadratic"], max_examples=3).passed
 
 
+def test_the_strongly_convex_setting_covers_only_certified_instances_and_conformance_draws_all() -> None:
+    """Properties that measure against the certified bound never see an (L, mu) without a certificate (it would
+    pass vacuously against inf); conformance and discipline, which do not read the bound, still draw them."""
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis.errors import NoSuchExample, Unsatisfiable
+    from ratecheck.checks.strategies import instances
+
+    spec = tm_spec()
+    setting = next(s for s in spec.settings if s.name == "strongly_convex")
+    assert setting.covers is not None
+
+    def uncovered(inst) -> bool:
+        return not setting.covers(inst.problem)
+
+    quick = settings(max_examples=150, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    assert uncovered(find(instances(setting, bound=False), uncovered, settings=quick))
+    with pytest.raises((NoSuchExample, Unsatisfiable)):
+        find(instances(setting), uncovered, settings=quick)
+
+
 def test_a_spec_pickles_by_its_arguments() -> None:
     spec = tm_spec()
     again = pickle.loads(pickle.dumps(spec))

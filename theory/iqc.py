@@ -231,6 +231,33 @@ def certify(num: Numeric, L_: float, mu_: float, sequences: tuple[tuple[float, .
 
 @lru_cache(maxsize=512)
 def _certify(num: Numeric, L_: float, mu_: float, sequences: tuple[tuple[float, ...], ...]) -> Certificate | None:
+    """_solve_certificate, kept in theory.store. A stored certificate is checked again in float64 (`_plausible`)
+    and its constants recomputed from its P, so a damaged entry is solved afresh, never trusted."""
+    from . import store
+
+    key = (num, L_, mu_)
+    found, value = store.load_json("certificate", key)
+    if found and value is None:
+        return None
+    if found:
+        try:
+            rho, P, lam = float(value["rho"]), np.array(value["P"], dtype=float), np.array(value["multipliers"])
+            if 0 < rho < 1 and P.shape == (num.n + 1,) * 2 and lam.shape == (2,) and _plausible(
+                    num, L_, mu_, rho, P, lam):
+                return Certificate(rho, constants(P, num.n, sequences), tuple(map(tuple, P)),
+                                   (float(lam[0]), float(lam[1])), float(value["min_eig_P"]),
+                                   float(value["max_eig_F"]))
+        except (KeyError, TypeError, ValueError):
+            pass
+    cert = _solve_certificate(num, L_, mu_, sequences)
+    store.save_json("certificate", key, None if cert is None else
+                    {"rho": cert.rho, "P": cert.P, "multipliers": cert.multipliers, "min_eig_P": cert.min_eig_P,
+                     "max_eig_F": cert.max_eig_F})
+    return cert
+
+
+def _solve_certificate(num: Numeric, L_: float, mu_: float, sequences: tuple[tuple[float, ...], ...]
+                       ) -> Certificate | None:
     problem = _Problem(num, L_, mu_)
     hi = 1.0 - 1e-9
     if not problem.feasible(hi):

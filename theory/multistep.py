@@ -274,7 +274,20 @@ class _Recurrence:
 
 @lru_cache(maxsize=1024)
 def envelope_at(num: Numeric, L_: float, mu_: float, k: int, which: tuple[float, ...] | None = None) -> float:
-    """E_k for a single large k, by matrix powers at the grid nodes (used for limits, k > LARGE_K).
+    """E_k for a single large k (used for limits, k > LARGE_K), kept in theory.store: `_envelope_at`."""
+    from . import store
+
+    key = (num, L_, mu_, int(k), which)
+    found, value = store.load_json("limit", key)
+    if found and isinstance(value, float):
+        return value
+    value = _envelope_at(num, L_, mu_, int(k), which)
+    store.save_json("limit", key, value)
+    return value
+
+
+def _envelope_at(num: Numeric, L_: float, mu_: float, k: int, which: tuple[float, ...] | None = None) -> float:
+    """E_k by matrix powers at the grid nodes.
 
     Binary powering, as numpy's matrix_power, but stopped once a square is exactly zero at every node (it has
     underflowed: every higher power is zero too, so T^k is the zero matrix or, if no bit of k is left, the
@@ -302,21 +315,32 @@ _TABLES: dict[tuple[Numeric, float, float], tuple[np.ndarray, _Recurrence]] = {}
 
 
 def state_envelope(num: Numeric, L_: float, mu_: float, K: int) -> np.ndarray:
-    """E_0 .. E_K for x_k (the sequence a teaching form returns), cached per (method, L, mu); a longer request
-    resumes the recurrence where the table ends (growing it by at least a quarter), so a table costs about its
-    final length once."""
+    """E_0 .. E_K for x_k (the sequence a teaching form returns), cached per (method, L, mu) in memory and in
+    theory.store; a longer request resumes the recurrence where the table ends (growing it by at least a
+    quarter), so a table costs about its final length once. A stored table does not keep the recurrence's state:
+    a request beyond it runs the recurrence again from k = 0."""
+    from . import store
+
     key = (num, L_, mu_)
     if key not in _TABLES:
         if len(_TABLES) > 512:
             _TABLES.clear()
-        rec = _Recurrence(num, L_, mu_)
-        _TABLES[key] = (rec.sup(*(r[num.n - 1:] for r in rec.extend(0))), rec)
+        stored = store.load_array("envelope", key)
+        _TABLES[key] = (stored, None) if stored is not None and stored.size else _fresh(num, L_, mu_)
     table, rec = _TABLES[key]
     if table.size <= K:
+        if rec is None:
+            table, rec = _fresh(num, L_, mu_)
         e, d = rec.extend(max(K + 1 - table.size, table.size // 4, 64))
         table = np.concatenate([table, rec.sup(e[num.n:], d[num.n:])])
         _TABLES[key] = (table, rec)
+        store.save_array("envelope", key, table)
     return table[: K + 1]
+
+
+def _fresh(num: Numeric, L_: float, mu_: float) -> tuple[np.ndarray, _Recurrence]:
+    rec = _Recurrence(num, L_, mu_)
+    return rec.sup(*(r[num.n - 1:] for r in rec.extend(0))), rec
 
 
 # ---- the derived bounds as `Bound`s, for the checks ------------------------------------------------------------

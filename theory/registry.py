@@ -45,8 +45,12 @@ def _cache_file() -> Path:
     digest = hashlib.sha256(sp.__version__.encode())
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
-    root = Path(os.environ.get("RATECHECK_CACHE_DIR") or Path.home() / ".cache" / "ratecheck")
-    return root / f"theory-{digest.hexdigest()[:16]}.pickle"
+    return cache_root() / f"theory-{digest.hexdigest()[:16]}.pickle"
+
+
+def cache_root() -> Path:
+    """RATECHECK_CACHE_DIR, else ~/.cache/ratecheck: derivations, calibrations and theory.store live here."""
+    return Path(os.environ.get("RATECHECK_CACHE_DIR") or Path.home() / ".cache" / "ratecheck")
 
 
 def cache_dir() -> Path:
