@@ -11,6 +11,10 @@ Each check runs after a warm-up (imports, Hypothesis, the cvxpy compilation) and
 for a first run (theory.store empty) and a rerun (the store holds the certificates and envelope tables of the
 same derandomised draws; the in-memory caches are emptied either way).
 
+Last, the command as a user runs it, imports included: `ratecheck check impl.py:tm --method spec.py:tm` (both
+settings) against `--method triple-momentum`, each a new process (CPU of the child, best of --repeats), the
+catalogue already cached.
+
     .venv/bin/python benchmarks/bench_rate.py [--repeats 3]
 """
 
@@ -18,10 +22,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from ratecheck.checks.api import check
 from ratecheck.implementations import heavy_ball, triple_momentum
@@ -66,6 +74,46 @@ def specs() -> tuple[object, object]:
             multistep("hb-spec", dict(hb.hyperparameters), x=["1 + momentum", "-momentum"], y=[1, 0], step="lr"))
 
 
+SPEC_FILE = """from ratecheck.methods import multistep
+
+tm = multistep("tm", {"alpha": "(2 - sqrt(mu)/sqrt(L))/L",
+                      "beta": "(1 - sqrt(mu)/sqrt(L))**2/(1 + sqrt(mu)/sqrt(L))",
+                      "gamma": "(1 - sqrt(mu)/sqrt(L))**2/((1 + sqrt(mu)/sqrt(L))*(2 - sqrt(mu)/sqrt(L)))"},
+               x=["1 + beta", "-beta"], y=["1 + gamma", "-gamma"], step="alpha")
+"""
+IMPL_FILE = "from ratecheck.implementations import triple_momentum as tm\n"
+CLI = "import sys; from ratecheck.cli import main; sys.argv[0] = 'ratecheck'; main()"
+
+
+def child_cpu(*args: str, cwd: Path) -> float:
+    """CPU seconds (user + system) of `ratecheck ARGS` in a new process; it must pass (exit 0)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", CLI, *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def cli(repeats: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="bench-rate-cli-"))
+    (work / "spec.py").write_text(SPEC_FILE)
+    (work / "impl.py").write_text(IMPL_FILE)
+    store = Path(os.environ["RATECHECK_CACHE_DIR"]) / "derived"
+    check_spec, check_builtin = ("check", "impl.py:tm", "--method", "spec.py:tm"), ("check", "impl.py:tm",
+                                                                                    "--method", "triple-momentum")
+    child_cpu(*check_builtin, cwd=work)  # the catalogue, cached for every later process
+    first, again, builtin = [], [], []
+    for _ in range(repeats):
+        shutil.rmtree(store, ignore_errors=True)
+        first.append(child_cpu(*check_spec, cwd=work))
+        again.append(child_cpu(*check_spec, cwd=work))
+        builtin.append(child_cpu(*check_builtin, cwd=work))
+    b = min(builtin)
+    print(f"\nratecheck check, a new process (best of {repeats}, CPU s)  built-in  spec, 1st run  ratio  spec, rerun"
+          "  ratio")
+    print(f"  triple momentum, both settings (CLI)           {b:6.2f} {min(first):11.2f} {min(first) / b:8.2f}x "
+          f"{min(again):9.2f} {min(again) / b:7.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -92,6 +140,7 @@ def main() -> None:
         cold(spec)()  # fills the store
         again = cpu(cold(spec, stored=True), n)
         print(f"  {label:<36} {b:6.2f} {first:11.2f} {first / b:8.2f}x {again:9.2f} {again / b:7.2f}x")
+    cli(n)
 
 
 if __name__ == "__main__":

@@ -263,16 +263,17 @@ def _solve_certificate(num: Numeric, L_: float, mu_: float, sequences: tuple[tup
                        ) -> Certificate | None:
     problem = _Problem(num, L_, mu_)
     hi = 1.0 - 1e-9
-    if not problem.feasible(hi):
-        return None
     # No certificate can beat the rate on quadratics (they are in the class): the bisection starts there, at the
-    # largest spectral radius on the lambda grid (a lower bound of the maximum), and probes just above it first.
+    # largest spectral radius on the lambda grid (a lower bound of the maximum), and probes just above it first;
+    # only if that fails is rho = 1 - 1e-9 asked (no certificate at all: None).
     lo = min(float(num.radius(np.linspace(mu_, L_, GRID)).max()) * (1 - 1e-9), hi)
     probe = lo + 0.05 * (hi - lo)
     if problem.feasible(probe):
         hi = probe
-    else:
+    elif problem.feasible(hi):
         lo = probe
+    else:
+        return None
     tol = BISECTION_TOL * (1.0 - lo)
     while hi - lo > tol:
         mid = (lo + hi) / 2
