@@ -11,9 +11,10 @@ Each check runs after a warm-up (imports, Hypothesis, the cvxpy compilation) and
 for a first run (theory.store empty) and a rerun (the store holds the certificates and envelope tables of the
 same derandomised draws; the in-memory caches are emptied either way).
 
-Last, the command as a user runs it, imports included: `ratecheck check impl.py:tm --method spec.py:tm` (both
-settings) against `--method triple-momentum`, each a new process (CPU of the child, best of --repeats), the
-catalogue already cached.
+Last, the first two rows as a user runs them, imports included: `ratecheck check impl.py:hb --method spec.py:hb`
+against `--method heavy-ball`, and `ratecheck check impl.py:tm --method spec.py:tm --setting strongly_convex`
+against `--method triple-momentum`, each a new process (CPU of the child, best of --repeats), the catalogue
+already cached.
 
     .venv/bin/python benchmarks/bench_rate.py [--repeats 3]
 """
@@ -75,43 +76,46 @@ def specs() -> tuple[object, object]:
 
 
 SPEC_FILE = """from ratecheck.methods import multistep
+from ratecheck.theory import get
 
-tm = multistep("tm", {"alpha": "(2 - sqrt(mu)/sqrt(L))/L",
-                      "beta": "(1 - sqrt(mu)/sqrt(L))**2/(1 + sqrt(mu)/sqrt(L))",
-                      "gamma": "(1 - sqrt(mu)/sqrt(L))**2/((1 + sqrt(mu)/sqrt(L))*(2 - sqrt(mu)/sqrt(L)))"},
-               x=["1 + beta", "-beta"], y=["1 + gamma", "-gamma"], step="alpha")
+tm, hb = get("triple_momentum.iterates"), get("heavy_ball.quadratic")
+tm = multistep("tm", dict(tm.hyperparameters), x=["1 + beta", "-beta"], y=["1 + gamma", "-gamma"], step="alpha")
+hb = multistep("hb", dict(hb.hyperparameters), x=["1 + momentum", "-momentum"], y=[1, 0], step="lr")
 """
-IMPL_FILE = "from ratecheck.implementations import triple_momentum as tm\n"
+IMPL_FILE = "from ratecheck.implementations import heavy_ball as hb, triple_momentum as tm\n"
 CLI = "import sys; from ratecheck.cli import main; sys.argv[0] = 'ratecheck'; main()"
 
 
 def child_cpu(*args: str, cwd: Path) -> float:
     """CPU seconds (user + system) of `ratecheck ARGS` in a new process; it must pass (exit 0)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, "-c", CLI, *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-c", CLI, *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def cli(repeats: int) -> None:
+    """The same rows as a user runs them: each check a new process, its imports (cvxpy's for the spec) included."""
     work = Path(tempfile.mkdtemp(prefix="bench-rate-cli-"))
     (work / "spec.py").write_text(SPEC_FILE)
     (work / "impl.py").write_text(IMPL_FILE)
     store = Path(os.environ["RATECHECK_CACHE_DIR"]) / "derived"
-    check_spec, check_builtin = ("check", "impl.py:tm", "--method", "spec.py:tm"), ("check", "impl.py:tm",
-                                                                                    "--method", "triple-momentum")
-    child_cpu(*check_builtin, cwd=work)  # the catalogue, cached for every later process
-    first, again, builtin = [], [], []
-    for _ in range(repeats):
-        shutil.rmtree(store, ignore_errors=True)
-        first.append(child_cpu(*check_spec, cwd=work))
-        again.append(child_cpu(*check_spec, cwd=work))
-        builtin.append(child_cpu(*check_builtin, cwd=work))
-    b = min(builtin)
-    print(f"\nratecheck check, a new process (best of {repeats}, CPU s)  built-in  spec, 1st run  ratio  spec, rerun"
-          "  ratio")
-    print(f"  triple momentum, both settings (CLI)           {b:6.2f} {min(first):11.2f} {min(first) / b:8.2f}x "
-          f"{min(again):9.2f} {min(again) / b:7.2f}x")
+    rows = [("heavy ball, quadratic", ("impl.py:hb", "--method", "heavy-ball"),
+             ("impl.py:hb", "--method", "spec.py:hb")),
+            ("triple momentum, strongly convex", ("impl.py:tm", "--method", "triple-momentum"),
+             ("impl.py:tm", "--method", "spec.py:tm", "--setting", "strongly_convex"))]
+    child_cpu("check", *rows[0][1], cwd=work)  # the catalogue, cached for every later process
+    print(f"\nratecheck check, a new process each (best of {repeats}, CPU s)")
+    for label, builtin, spec in rows:
+        first, again, base = [], [], []
+        for _ in range(repeats):  # interleaved, so that load on the machine hits all three alike
+            shutil.rmtree(store, ignore_errors=True)
+            first.append(child_cpu("check", *spec, cwd=work))
+            again.append(child_cpu("check", *spec, cwd=work))
+            base.append(child_cpu("check", *builtin, cwd=work))
+        b, f, r = min(base), min(first), min(again)
+        print(f"  {label:<36} {b:6.2f} {f:11.2f} {f / b:8.2f}x {r:9.2f} {r / b:7.2f}x")
 
 
 def main() -> None:
