@@ -75,12 +75,11 @@ def specs() -> tuple[object, object]:
             multistep("hb-spec", dict(hb.hyperparameters), x=["1 + momentum", "-momentum"], y=[1, 0], step="lr"))
 
 
-SPEC_FILE = """from ratecheck.methods import multistep
-from ratecheck.theory import get
-
-tm, hb = get("triple_momentum.iterates"), get("heavy_ball.quadratic")
-tm = multistep("tm", dict(tm.hyperparameters), x=["1 + beta", "-beta"], y=["1 + gamma", "-gamma"], step="alpha")
-hb = multistep("hb", dict(hb.hyperparameters), x=["1 + momentum", "-momentum"], y=[1, 0], step="lr")
+# The user's spec file: the specs above (one definition), as `ratecheck check --method spec.py:NAME` loads them.
+SPEC_FILE = f"""import sys
+sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+from bench_rate import specs
+tm, hb = specs()
 """
 IMPL_FILE = "from ratecheck.implementations import heavy_ball as hb, triple_momentum as tm\n"
 CLI = "import sys; from ratecheck.cli import main; sys.argv[0] = 'ratecheck'; main()"

@@ -8,7 +8,10 @@
 
 from .bound import QUANTITIES, Bound, Step
 from .registry import bounds, get, ids
+from .sdp import skip_jax_probe
 from .symbols import ALLOWED as SYMBOLS
 from .symbols import parse
+
+skip_jax_probe()  # before the IQC LMI (iqc.py) or PEPit (pep/) first imports cvxpy: theory/sdp.py
 
 __all__ = ["QUANTITIES", "SYMBOLS", "Bound", "Step", "bounds", "get", "ids", "parse"]

@@ -39,9 +39,6 @@ from functools import lru_cache
 import numpy as np
 
 from .multistep import GRID, Numeric
-from .sdp import skip_jax_probe
-
-skip_jax_probe()  # before cvxpy's first import (theory/sdp.py)
 
 MARGIN = 1e-6
 BISECTION_TOL = 1e-3  # of the gap 1 - rho at the bisection's start: far below RATE_MARGIN

@@ -5,8 +5,9 @@ installed (the optax adapters' extra) and MPAX is not, that loads jax, about 1.2
 missing. That was most of what a first `ratecheck check --method SPEC` spent over a built-in method. `skip_jax_probe`
 makes the probe ask for mpax first: the same answer (MPAX needs both), and jax is imported only where MPAX exists.
 
-The hook is one-shot and touches that one module of cvxpy only; if cvxpy moves it, the hook matches nothing and
-cvxpy imports as it always did.
+The ratecheck.theory package installs the hook (theory/ is the only part of ratecheck that imports cvxpy). It is
+one-shot and touches that one module of cvxpy only; if cvxpy moves it, the hook matches nothing and cvxpy imports
+as it always did.
 """
 
 from __future__ import annotations
@@ -43,18 +44,14 @@ class _ProbeFinder(importlib.abc.MetaPathFinder):
             probe = getattr(module, "MPAX", None)
             if probe is not None and hasattr(probe, "import_solver"):
                 probe.import_solver = _mpax_first
-            _uninstall()
+            if self in sys.meta_path:  # one-shot
+                sys.meta_path.remove(self)
 
         loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
 
 
 _FINDER = _ProbeFinder()
-
-
-def _uninstall() -> None:
-    if _FINDER in sys.meta_path:
-        sys.meta_path.remove(_FINDER)
 
 
 def skip_jax_probe() -> None:

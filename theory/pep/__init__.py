@@ -7,11 +7,8 @@
 Nothing here imports PEPit until a PEP is built, so the catalogue works without the extra.
 """
 
-from ..sdp import skip_jax_probe
 from .certify import PepUnavailable, Report, Row, certifiable, certify, certify_all, uncertifiable, verdict
 from .specs import SPECS, Spec
-
-skip_jax_probe()  # before PEPit imports cvxpy (theory/sdp.py)
 
 __all__ = ["SPECS", "PepUnavailable", "Report", "Row", "Spec", "certifiable", "certify", "certify_all",
            "uncertifiable", "verdict"]
